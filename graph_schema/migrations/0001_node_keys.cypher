@@ -1,0 +1,12 @@
+// 0001: one node per business id, per label; the schema-version node.
+// Applied idempotently (IF NOT EXISTS); chain-brain records the version it applied.
+CREATE CONSTRAINT firm_id IF NOT EXISTS FOR (n:Firm) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT plant_id IF NOT EXISTS FOR (n:Plant) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT product_id IF NOT EXISTS FOR (n:Product) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT industry_id IF NOT EXISTS FOR (n:Industry) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT chain_id IF NOT EXISTS FOR (n:Chain) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT chain_segment_id IF NOT EXISTS FOR (n:ChainSegment) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT region_id IF NOT EXISTS FOR (n:Region) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT country_id IF NOT EXISTS FOR (n:Country) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT chain_brain_meta_id IF NOT EXISTS FOR (n:ChainBrainMeta) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT chain_brain_run_id IF NOT EXISTS FOR (n:ChainBrainRun) REQUIRE n.id IS UNIQUE;
