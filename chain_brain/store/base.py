@@ -145,5 +145,9 @@ class GraphStore(Protocol):
     def delete_run(self, kind: str, run_id: str) -> None:
         ...
 
+    def clear(self) -> None:
+        """Remove every node, relationship and run; the schema stays."""
+        ...
+
     def close(self) -> None:
         ...

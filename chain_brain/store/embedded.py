@@ -1,0 +1,494 @@
+"""The embedded default store: one local SQLite file, no server, transactional.
+
+Tables are derived from :mod:`graph_schema.model`: one table per node label
+(``n_Firm``: ``id`` + typed property columns + provenance) and one per relationship type
+(``r_SUPPLIES``: endpoints with their labels, ``key``, properties, provenance).  Every
+``write`` runs in one ``BEGIN IMMEDIATE`` transaction; any error rolls the whole write back,
+so a failed write leaves the file as it was.  The journal is SQLite's write-ahead log with
+``synchronous=FULL``: a committed write survives a crash of the process or the machine.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from graph_schema.errors import NotFoundError, StoreError, StoreUnavailableError, ValidationError
+from graph_schema.frames import (
+    PROVENANCE_COLUMNS,
+    GraphData,
+    NodeFrame,
+    RelFrame,
+    validate_nodes,
+    validate_rels,
+)
+from graph_schema.migrations import SCHEMA_VERSION, check_version
+from graph_schema.model import (
+    NODE_SCHEMAS,
+    PROVENANCE,
+    REL_SCHEMAS,
+    NodeLabel,
+    Prop,
+    PropType,
+    RelType,
+    node_schema,
+)
+
+from chain_brain.store.base import RunRecord, Scope, WriteResult
+from chain_brain.store.scope import apply_scope
+
+__all__ = ["EmbeddedStore", "describe_rejects"]
+
+_SQL_TYPE = {
+    PropType.STR: "TEXT",
+    PropType.DATE: "TEXT",
+    PropType.LIST: "TEXT",
+    PropType.FLOAT: "REAL",
+    PropType.INT: "INTEGER",
+}
+_REL_ENDS = ["src_label", "src", "dst_label", "dst", "key"]
+
+
+def _node_table(label: NodeLabel) -> str:
+    return f"n_{label.value}"
+
+
+def _rel_table(rel_type: RelType) -> str:
+    return f"r_{rel_type.value}"
+
+
+def _props_sql(props: Sequence[Prop]) -> str:
+    return ", ".join(f'"{p.name}" {_SQL_TYPE[p.type]}' for p in props)
+
+
+def describe_rejects(rejects: pd.DataFrame, what: str, limit: int = 5) -> str:
+    """One readable message for the first few rejects of a batch."""
+    rows = []
+    for r in rejects.head(limit).itertuples(index=False):
+        line = "" if pd.isna(r.line) else f" row {int(r.line)}"
+        rows.append(f"{r.entity}{line} id={r.id!s}: {r.column}={r.value!s} ({r.reason})")
+    more = f" (+{len(rejects) - limit} more)" if len(rejects) > limit else ""
+    return f"{what} rejected {len(rejects)} row(s): " + "; ".join(rows) + more
+
+
+def _to_sql_values(frame: pd.DataFrame, columns: list[str], list_cols: set[str]) -> list[tuple]:
+    out = frame[columns].astype(object)
+    for c in list_cols & set(columns):
+        out[c] = out[c].map(
+            lambda v: None if v is None or (isinstance(v, float) and v != v) else json.dumps(list(v), ensure_ascii=False)
+        )
+    out = out.where(pd.notna(out), None)
+    return list(out.itertuples(index=False, name=None))
+
+
+class EmbeddedStore:
+    """GraphStore on one SQLite file.
+
+    Parameters
+    ----------
+    path : the database file; created (with its folder) on first write or ``init()``.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.uri = str(self.path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, timeout=30.0
+            )
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=FULL")
+            self._conn.execute("PRAGMA foreign_keys=OFF")
+            self._conn.execute("PRAGMA temp_store=MEMORY")
+            self._conn.execute("PRAGMA cache_size=-200000")
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreUnavailableError(f"Cannot open embedded store {self.uri!r}: {exc}") from exc
+        self._lock = threading.RLock()
+        check_version(self.schema_version(), self.uri)
+
+    # ------------------------------------------------------------------ schema
+
+    def schema_version(self) -> int | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT name FROM sqlite_master WHERE type='table' AND name='meta'"
+            ).fetchone()
+            if row is None:
+                return None
+            got = self._conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            return int(got[0]) if got else None
+
+    def init(self) -> int:
+        """Create the tables and indexes of the canonical model (idempotent)."""
+        with self._lock, self._tx() as cur:
+            cur.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+            for label, schema in NODE_SCHEMAS.items():
+                t = _node_table(label)
+                cols = _props_sql((*schema.props, *PROVENANCE))
+                cur.execute(f'CREATE TABLE IF NOT EXISTS "{t}" (id TEXT PRIMARY KEY, {cols})')
+                cur.execute(f'CREATE INDEX IF NOT EXISTS "{t}_source" ON "{t}"(source)')
+                cur.execute(f'CREATE INDEX IF NOT EXISTS "{t}_snapshot" ON "{t}"(snapshot)')
+            for rel_type, rs in REL_SCHEMAS.items():
+                t = _rel_table(rel_type)
+                cols = _props_sql((*rs.props, *PROVENANCE))
+                cur.execute(
+                    f'CREATE TABLE IF NOT EXISTS "{t}" (src_label TEXT NOT NULL, src TEXT NOT NULL, '
+                    f"dst_label TEXT NOT NULL, dst TEXT NOT NULL, key TEXT NOT NULL DEFAULT '', {cols}, "
+                    "PRIMARY KEY (src_label, src, dst_label, dst, key)) WITHOUT ROWID"
+                )
+                cur.execute(f'CREATE INDEX IF NOT EXISTS "{t}_dst" ON "{t}"(dst_label, dst)')
+                cur.execute(f'CREATE INDEX IF NOT EXISTS "{t}_source" ON "{t}"(source)')
+                cur.execute(f'CREATE INDEX IF NOT EXISTS "{t}_snapshot" ON "{t}"(snapshot)')
+            cur.execute(
+                "CREATE TABLE IF NOT EXISTS runs (kind TEXT NOT NULL, id TEXT NOT NULL, "
+                "created_at TEXT NOT NULL, tenant TEXT, params TEXT, summary TEXT, "
+                "PRIMARY KEY (kind, id))"
+            )
+            cur.execute(
+                "CREATE TABLE IF NOT EXISTS run_tables (kind TEXT NOT NULL, run_id TEXT NOT NULL, "
+                "name TEXT NOT NULL, data BLOB NOT NULL, PRIMARY KEY (kind, run_id, name))"
+            )
+            cur.execute(
+                "INSERT INTO meta(key, value) VALUES ('schema_version', ?) "
+                "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                (str(SCHEMA_VERSION),),
+            )
+        return SCHEMA_VERSION
+
+    def _ensure_init(self) -> None:
+        if self.schema_version() is None:
+            self.init()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Cursor]:
+        cur = self._conn.cursor()
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            yield cur
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        else:
+            cur.execute("COMMIT")
+        finally:
+            cur.close()
+
+    # ------------------------------------------------------------------ writes
+
+    def write(self, data: GraphData, *, batch_size: int = 10_000) -> WriteResult:
+        """Validate and upsert ``data`` in one transaction (all or nothing)."""
+        nodes = []
+        for nf in data.nodes:
+            v = validate_nodes(nf)
+            if len(v.rejects):
+                raise ValidationError(describe_rejects(v.rejects, "Write"))
+            nodes.append(v.frame)
+        rels = []
+        for rf in data.rels:
+            v = validate_rels(rf)
+            if len(v.rejects):
+                raise ValidationError(describe_rejects(v.rejects, "Write"))
+            rels.append(v.frame)
+        result = WriteResult()
+        with self._lock:
+            self._ensure_init()
+            try:
+                with self._tx() as cur:
+                    for nf in nodes:
+                        assert isinstance(nf, NodeFrame)
+                        self._upsert_nodes(cur, nf)
+                        result.nodes += len(nf)
+                        result.by_kind[nf.label.value] = result.by_kind.get(nf.label.value, 0) + len(nf)
+                    for rf in rels:
+                        assert isinstance(rf, RelFrame)
+                        self._check_endpoints(cur, rf)
+                        self._upsert_rels(cur, rf)
+                        result.rels += len(rf)
+                        result.by_kind[rf.type.value] = result.by_kind.get(rf.type.value, 0) + len(rf)
+            except sqlite3.Error as exc:
+                raise StoreError(f"Write to {self.uri!r} failed and was rolled back: {exc}") from exc
+        return result
+
+    def _upsert_nodes(self, cur: sqlite3.Cursor, nf: NodeFrame) -> None:
+        if not len(nf):
+            return
+        schema = node_schema(nf.label)
+        known = ["id", *schema.prop_names, *PROVENANCE_COLUMNS]
+        cols = [c for c in known if c in nf.data.columns]
+        list_cols = {p.name for p in schema.props if p.type is PropType.LIST}
+        names = ", ".join(f'"{c}"' for c in cols)
+        marks = ", ".join("?" for _ in cols)
+        updates = ", ".join(f'"{c}"=excluded."{c}"' for c in cols if c != "id")
+        sql = f'INSERT INTO "{_node_table(nf.label)}" ({names}) VALUES ({marks})'
+        sql += f" ON CONFLICT(id) DO UPDATE SET {updates}" if updates else " ON CONFLICT(id) DO NOTHING"
+        cur.executemany(sql, _to_sql_values(nf.data, cols, list_cols))
+
+    def _check_endpoints(self, cur: sqlite3.Cursor, rf: RelFrame) -> None:
+        for end, label in (("src", rf.src_label), ("dst", rf.dst_label)):
+            ids = pd.unique(rf.data[end].to_numpy())
+            cur.execute("CREATE TEMP TABLE IF NOT EXISTS _endpoint (id TEXT PRIMARY KEY)")
+            cur.execute("DELETE FROM _endpoint")
+            cur.executemany("INSERT INTO _endpoint(id) VALUES (?)", ((i,) for i in ids))
+            missing = cur.execute(
+                f'SELECT e.id FROM _endpoint e LEFT JOIN "{_node_table(label)}" n ON n.id = e.id '
+                "WHERE n.id IS NULL"
+            ).fetchall()
+            if missing:
+                shown = ", ".join(repr(m[0]) for m in missing[:5])
+                more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+                raise ValidationError(
+                    f"{rf.type.value} relationships refer to {len(missing)} unknown "
+                    f"{label.value} id(s) at {end}: {shown}{more}. Write the nodes first "
+                    "(in the same or an earlier write)."
+                )
+
+    def _upsert_rels(self, cur: sqlite3.Cursor, rf: RelFrame) -> None:
+        if not len(rf):
+            return
+        schema = REL_SCHEMAS[rf.type]
+        d = rf.data.assign(src_label=rf.src_label.value, dst_label=rf.dst_label.value)
+        known = [*_REL_ENDS, *schema.prop_names, *PROVENANCE_COLUMNS]
+        cols = [c for c in known if c in d.columns]
+        names = ", ".join(f'"{c}"' for c in cols)
+        marks = ", ".join("?" for _ in cols)
+        updates = ", ".join(f'"{c}"=excluded."{c}"' for c in cols if c not in _REL_ENDS)
+        conflict = "ON CONFLICT(src_label, src, dst_label, dst, key)"
+        sql = f'INSERT INTO "{_rel_table(rf.type)}" ({names}) VALUES ({marks}) {conflict} '
+        sql += f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
+        cur.executemany(sql, _to_sql_values(d, cols, set()))
+
+    def _delete_where(self, column: str, value: str) -> int:
+        removed = 0
+        with self._lock:
+            if self.schema_version() is None:
+                return 0
+            with self._tx() as cur:
+                for label in NODE_SCHEMAS:
+                    t = _node_table(label)
+                    cur.execute("CREATE TEMP TABLE IF NOT EXISTS _gone (id TEXT PRIMARY KEY)")
+                    cur.execute("DELETE FROM _gone")
+                    cur.execute(f'INSERT INTO _gone SELECT id FROM "{t}" WHERE "{column}" = ?', (value,))
+                    for rel_type in REL_SCHEMAS:
+                        rt = _rel_table(rel_type)
+                        for end in ("src", "dst"):
+                            cur.execute(
+                                f'DELETE FROM "{rt}" WHERE {end}_label = ? AND {end} IN (SELECT id FROM _gone)',
+                                (label.value,),
+                            )
+                            removed += cur.rowcount
+                    cur.execute(f'DELETE FROM "{t}" WHERE "{column}" = ?', (value,))
+                    removed += cur.rowcount
+                for rel_type in REL_SCHEMAS:
+                    cur.execute(f'DELETE FROM "{_rel_table(rel_type)}" WHERE "{column}" = ?', (value,))
+                    removed += cur.rowcount
+        return removed
+
+    def delete_source(self, source: str) -> int:
+        return self._delete_where("source", source)
+
+    def delete_snapshot(self, snapshot: str) -> int:
+        return self._delete_where("snapshot", snapshot)
+
+    # ------------------------------------------------------------------ reads
+
+    def _read_nodes(self, label: NodeLabel) -> pd.DataFrame:
+        schema = node_schema(label)
+        cols = ["id", *schema.prop_names, *PROVENANCE_COLUMNS]
+        names = ", ".join(f'"{c}"' for c in cols)
+        rows = self._conn.execute(f'SELECT {names} FROM "{_node_table(label)}"').fetchall()
+        df = pd.DataFrame.from_records(rows, columns=cols)
+        for p in schema.props:
+            if p.type is PropType.LIST:
+                df[p.name] = df[p.name].map(lambda v: json.loads(v) if isinstance(v, str) else None)
+            elif p.type is PropType.FLOAT:
+                df[p.name] = pd.to_numeric(df[p.name]).astype(float)
+            elif p.type is PropType.INT:
+                df[p.name] = pd.array(df[p.name], dtype="Int64")
+        return df
+
+    def _read_rels(self, rel_type: RelType) -> list[RelFrame]:
+        schema = REL_SCHEMAS[rel_type]
+        cols = [*_REL_ENDS, *schema.prop_names, *PROVENANCE_COLUMNS]
+        names = ", ".join(f'"{c}"' for c in cols)
+        rows = self._conn.execute(f'SELECT {names} FROM "{_rel_table(rel_type)}"').fetchall()
+        if not rows:
+            return []
+        df = pd.DataFrame.from_records(rows, columns=cols)
+        for p in schema.props:
+            if p.type is PropType.FLOAT:
+                df[p.name] = pd.to_numeric(df[p.name]).astype(float)
+        out = []
+        for (sl, dl), part in df.groupby(["src_label", "dst_label"], sort=True):
+            data = part.drop(columns=["src_label", "dst_label"]).reset_index(drop=True)
+            out.append(RelFrame(rel_type, NodeLabel(sl), NodeLabel(dl), data))
+        return out
+
+    def snapshot(self, scope: Scope | None = None) -> GraphData:
+        with self._lock:
+            if self.schema_version() is None:
+                return GraphData()
+            data = GraphData(
+                [NodeFrame(label, self._read_nodes(label)) for label in NODE_SCHEMAS],
+                [rf for rt in REL_SCHEMAS for rf in self._read_rels(rt)],
+            )
+        return apply_scope(data, scope)
+
+    def counts(self) -> dict[str, int]:
+        out = {label.value: 0 for label in NODE_SCHEMAS}
+        out.update({rt.value: 0 for rt in REL_SCHEMAS})
+        with self._lock:
+            if self.schema_version() is None:
+                return out
+            for label in NODE_SCHEMAS:
+                out[label.value] = self._conn.execute(
+                    f'SELECT count(*) FROM "{_node_table(label)}"'
+                ).fetchone()[0]
+            for rt in REL_SCHEMAS:
+                out[rt.value] = self._conn.execute(f'SELECT count(*) FROM "{_rel_table(rt)}"').fetchone()[0]
+        return out
+
+    def get_node(self, label: NodeLabel | str, node_id: str) -> dict[str, object]:
+        schema = node_schema(label)
+        with self._lock:
+            if self.schema_version() is not None:
+                cur = self._conn.execute(
+                    f'SELECT * FROM "{_node_table(schema.label)}" WHERE id = ?', (node_id,)
+                )
+                row = cur.fetchone()
+                if row is not None:
+                    rec = dict(zip([c[0] for c in cur.description], row, strict=True))
+                    for p in schema.props:
+                        if p.type is PropType.LIST and isinstance(rec.get(p.name), str):
+                            rec[p.name] = json.loads(rec[p.name])
+                    return {k: v for k, v in rec.items() if v is not None}
+        raise NotFoundError(f"No {schema.label.value} with id {node_id!r}.")
+
+    def search_nodes(self, label: NodeLabel | str, text: str, *, limit: int = 20) -> pd.DataFrame:
+        schema = node_schema(label)
+        if limit < 1:
+            raise ValidationError(f"limit must be >= 1, got {limit}.")
+        cols = ["id", *schema.search]
+        where = " OR ".join(f'instr(lower("{c}"), lower(?)) > 0' for c in cols)
+        with self._lock:
+            if self.schema_version() is None:
+                return pd.DataFrame(columns=["id", *schema.prop_names])
+            rows = self._conn.execute(
+                f'SELECT * FROM "{_node_table(schema.label)}" WHERE {where} ORDER BY id LIMIT ?',
+                (*([text] * len(cols)), limit),
+            )
+            names = [c[0] for c in rows.description]
+            return pd.DataFrame.from_records(rows.fetchall(), columns=names)
+
+    # ------------------------------------------------------------------ runs
+
+    def save_run(self, run: RunRecord) -> None:
+        blobs = []
+        for name, table in run.tables.items():
+            buf = io.BytesIO()
+            table.to_parquet(buf, index=False)
+            blobs.append((run.kind, run.id, name, buf.getvalue()))
+        with self._lock:
+            self._ensure_init()
+            with self._tx() as cur:
+                cur.execute(
+                    "INSERT INTO runs(kind, id, created_at, tenant, params, summary) VALUES (?,?,?,?,?,?) "
+                    "ON CONFLICT(kind, id) DO UPDATE SET created_at=excluded.created_at, "
+                    "tenant=excluded.tenant, params=excluded.params, summary=excluded.summary",
+                    (
+                        run.kind,
+                        run.id,
+                        run.created_at,
+                        run.tenant,
+                        json.dumps(run.params, default=str),
+                        json.dumps(run.summary, default=_json_default),
+                    ),
+                )
+                cur.execute("DELETE FROM run_tables WHERE kind = ? AND run_id = ?", (run.kind, run.id))
+                cur.executemany("INSERT INTO run_tables VALUES (?,?,?,?)", blobs)
+
+    def load_run(self, kind: str, run_id: str) -> RunRecord:
+        with self._lock:
+            row = None
+            if self.schema_version() is not None:
+                row = self._conn.execute(
+                    "SELECT created_at, tenant, params, summary FROM runs WHERE kind = ? AND id = ?",
+                    (kind, run_id),
+                ).fetchone()
+            if row is None:
+                raise NotFoundError(f"No {kind} run with id {run_id!r}.")
+            tables = {
+                name: pd.read_parquet(io.BytesIO(blob))
+                for name, blob in self._conn.execute(
+                    "SELECT name, data FROM run_tables WHERE kind = ? AND run_id = ? ORDER BY name",
+                    (kind, run_id),
+                )
+            }
+        return RunRecord(
+            kind=kind,
+            id=run_id,
+            created_at=row[0],
+            tenant=row[1],
+            params=json.loads(row[2] or "{}"),
+            summary=json.loads(row[3] or "{}"),
+            tables=tables,
+        )
+
+    def list_runs(self, kind: str | None = None) -> list[RunRecord]:
+        with self._lock:
+            if self.schema_version() is None:
+                return []
+            sql = "SELECT kind, id, created_at, tenant, params, summary FROM runs"
+            args: tuple[str, ...] = ()
+            if kind is not None:
+                sql += " WHERE kind = ?"
+                args = (kind,)
+            rows = self._conn.execute(sql + " ORDER BY created_at DESC, id", args).fetchall()
+        return [
+            RunRecord(k, i, json.loads(p or "{}"), json.loads(s or "{}"), {}, c, t)
+            for k, i, c, t, p, s in rows
+        ]
+
+    def delete_run(self, kind: str, run_id: str) -> None:
+        with self._lock, self._tx() as cur:
+            cur.execute("DELETE FROM runs WHERE kind = ? AND id = ?", (kind, run_id))
+            if cur.rowcount == 0:
+                raise NotFoundError(f"No {kind} run with id {run_id!r}.")
+            cur.execute("DELETE FROM run_tables WHERE kind = ? AND run_id = ?", (kind, run_id))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._ensure_init()
+            with self._tx() as cur:
+                for label in NODE_SCHEMAS:
+                    cur.execute(f'DELETE FROM "{_node_table(label)}"')
+                for rt in REL_SCHEMAS:
+                    cur.execute(f'DELETE FROM "{_rel_table(rt)}"')
+                cur.execute("DELETE FROM runs")
+                cur.execute("DELETE FROM run_tables")
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> EmbeddedStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return str(value)

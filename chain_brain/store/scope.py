@@ -1,0 +1,200 @@
+"""Cut a snapshot down to one chain, one region, or a firm's supply neighbourhood.
+
+One pure function, shared by every store backend, so the scoping rules live in one place:
+
+* **as_of** keeps only temporal relationships valid on that day
+  (``valid_from <= as_of`` and (``valid_to`` empty or ``as_of < valid_to``)).
+* **chain** keeps the chain, its segments (``PART_OF``), their members (``IN_SEGMENT``),
+  the firms and plants that make the chain's products (``PRODUCES``) and the supply among
+  all of those.
+* **region** keeps the firms and plants ``LOCATED_IN`` the region, any region ``PART_OF``
+  it (transitively) or, for a country id, the country.
+* **focus** keeps the firm or plant and everything ``tiers`` supply hops upstream
+  (``direction="up"``), downstream (``"down"``) or both; a firm stands together with the
+  plants it operates.
+
+Scopes combine by intersection.  Every scoped snapshot also keeps the context nodes the kept
+supply nodes point at (products, regions, countries, industries, segments) and the
+relationships between kept nodes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from graph_schema.errors import NotFoundError, ValidationError
+from graph_schema.frames import GraphData, NodeFrame, RelFrame
+from graph_schema.model import NodeLabel, RelType
+
+from chain_brain.store.base import Scope
+
+__all__ = ["apply_scope", "filter_as_of"]
+
+_SUPPLY_LABELS = (NodeLabel.FIRM, NodeLabel.PLANT)
+Key = tuple[str, str]  # (label, id)
+
+
+def filter_as_of(data: GraphData, as_of: str) -> GraphData:
+    """Keep only relationships valid on ``as_of`` (ISO date); nodes are kept."""
+    if len(as_of) < 10 or as_of[4] != "-":
+        raise ValidationError(f"as_of must be an ISO date YYYY-MM-DD, got {as_of!r}.")
+    rels = []
+    for rf in data.rels:
+        d = rf.data
+        if "valid_from" in d.columns or "valid_to" in d.columns:
+            vf = d["valid_from"] if "valid_from" in d.columns else pd.Series(None, index=d.index)
+            vt = d["valid_to"] if "valid_to" in d.columns else pd.Series(None, index=d.index)
+            ok = (vf.isna() | (vf.astype(str) <= as_of)) & (vt.isna() | (as_of < vt.astype(str)))
+            d = d[ok.to_numpy()]
+        rels.append(RelFrame(rf.type, rf.src_label, rf.dst_label, d.reset_index(drop=True)))
+    return GraphData(list(data.nodes), rels)
+
+
+def _edges(data: GraphData, rel_type: RelType) -> list[tuple[RelFrame, pd.DataFrame]]:
+    return [(rf, rf.data) for rf in data.rel_frames(rel_type)]
+
+
+def _ids(data: GraphData, label: NodeLabel) -> set[str]:
+    return set(data.node_table(label)["id"].astype(str))
+
+
+def _chain_members(data: GraphData, chain: str) -> set[Key]:
+    if chain not in _ids(data, NodeLabel.CHAIN):
+        raise NotFoundError(f"Chain {chain!r} does not exist in the store.")
+    keep: set[Key] = {(NodeLabel.CHAIN.value, chain)}
+    segments: set[str] = set()
+    for rf, d in _edges(data, RelType.PART_OF):
+        if rf.src_label is NodeLabel.CHAIN_SEGMENT and rf.dst_label is NodeLabel.CHAIN:
+            segments |= set(d.loc[d["dst"] == chain, "src"])
+    seg_table = data.node_table(NodeLabel.CHAIN_SEGMENT)
+    segments |= set(seg_table.loc[seg_table.get("chain", pd.Series(dtype=str)) == chain, "id"])
+    keep |= {(NodeLabel.CHAIN_SEGMENT.value, s) for s in segments}
+    products: set[str] = set()
+    for rf, d in _edges(data, RelType.IN_SEGMENT):
+        members = d.loc[d["dst"].isin(segments), "src"]
+        keep |= {(rf.src_label.value, m) for m in members}
+        if rf.src_label is NodeLabel.PRODUCT:
+            products |= set(members)
+    for rf, d in _edges(data, RelType.PRODUCES):
+        makers = d.loc[d["dst"].isin(products), "src"]
+        keep |= {(rf.src_label.value, m) for m in makers}
+    return keep
+
+
+def _region_members(data: GraphData, region: str) -> set[Key]:
+    regions = {region}
+    is_country = region in _ids(data, NodeLabel.COUNTRY)
+    if not is_country and region not in _ids(data, NodeLabel.REGION):
+        raise NotFoundError(f"Region or country {region!r} does not exist in the store.")
+    part_of = [d for rf, d in _edges(data, RelType.PART_OF) if rf.src_label is NodeLabel.REGION]
+    if part_of:
+        links = pd.concat(part_of, ignore_index=True)[["src", "dst"]]
+        frontier = {region}
+        while frontier:
+            children = set(links.loc[links["dst"].isin(frontier), "src"]) - regions
+            regions |= children
+            frontier = children
+    keep: set[Key] = set()
+    for rf, d in _edges(data, RelType.LOCATED_IN):
+        inside = d.loc[d["dst"].isin(regions), "src"]
+        keep |= {(rf.src_label.value, m) for m in inside}
+    for label in _SUPPLY_LABELS:  # nodes carrying the region or country as a property
+        t = data.node_table(label)
+        for col in ("region", "country"):
+            if col in t.columns:
+                keep |= {(label.value, i) for i in t.loc[t[col].isin(regions), "id"]}
+    keep |= {(NodeLabel.COUNTRY.value if is_country else NodeLabel.REGION.value, region)}
+    return keep
+
+
+def _neighbourhood(data: GraphData, focus: str, tiers: int, direction: str) -> set[Key]:
+    if tiers < 0:
+        raise ValidationError(f"tiers must be >= 0, got {tiers}.")
+    if direction not in ("up", "down", "both"):
+        raise ValidationError(f"direction must be 'up', 'down' or 'both', got {direction!r}.")
+    start: Key | None = None
+    for label in _SUPPLY_LABELS:
+        if focus in _ids(data, label):
+            start = (label.value, focus)
+            break
+    if start is None:
+        raise NotFoundError(f"Firm or plant {focus!r} does not exist in the store.")
+    # a firm and the plants it operates count as one supply entity
+    group: dict[Key, set[Key]] = {}
+    for _, d in _edges(data, RelType.OPERATES):
+        for firm, plant in zip(d["src"], d["dst"], strict=True):
+            f, p = (NodeLabel.FIRM.value, firm), (NodeLabel.PLANT.value, plant)
+            group.setdefault(f, {f}).add(p)
+            group.setdefault(p, {p}).add(f)
+    up: dict[Key, set[Key]] = {}
+    down: dict[Key, set[Key]] = {}
+    for rf, d in _edges(data, RelType.SUPPLIES):
+        s_lab, t_lab = rf.src_label.value, rf.dst_label.value
+        for s, t in zip(d["src"].to_numpy(), d["dst"].to_numpy(), strict=True):
+            up.setdefault((t_lab, t), set()).add((s_lab, s))
+            down.setdefault((s_lab, s), set()).add((t_lab, t))
+    keep: set[Key] = set(group.get(start, {start}))
+    for adj, wanted in ((up, ("up", "both")), (down, ("down", "both"))):
+        if direction not in wanted:
+            continue
+        frontier = set(group.get(start, {start}))
+        seen = set(frontier)
+        for _ in range(tiers):
+            nxt: set[Key] = set()
+            for node in frontier:
+                for nb in adj.get(node, ()):
+                    nxt |= group.get(nb, {nb})
+            frontier = nxt - seen
+            seen |= frontier
+            if not frontier:
+                break
+        keep |= seen
+    return keep
+
+
+def _induced(data: GraphData, keep: set[Key]) -> GraphData:
+    """Kept nodes, the context nodes they point at, and the relationships among them."""
+    keep = set(keep)
+    for rf in data.rels:  # context: relationships leaving a kept node to a non-supply node
+        if rf.type is RelType.SUPPLIES or rf.dst_label in _SUPPLY_LABELS:
+            continue
+        src_ids = {i for lab, i in keep if lab == rf.src_label.value}
+        if not src_ids:
+            continue
+        d = rf.data
+        keep |= {(rf.dst_label.value, t) for t in d.loc[d["src"].isin(src_ids), "dst"]}
+    by_label: dict[str, set[str]] = {}
+    for lab, i in keep:
+        by_label.setdefault(lab, set()).add(i)
+    nodes = []
+    for nf in data.nodes:
+        ids = by_label.get(nf.label.value, set())
+        nodes.append(NodeFrame(nf.label, nf.data[nf.data["id"].isin(ids)].reset_index(drop=True)))
+    rels = []
+    for rf in data.rels:
+        d = rf.data
+        src_ok = d["src"].isin(by_label.get(rf.src_label.value, set())).to_numpy()
+        dst_ok = d["dst"].isin(by_label.get(rf.dst_label.value, set())).to_numpy()
+        sub = d[np.logical_and(src_ok, dst_ok)].reset_index(drop=True)
+        rels.append(RelFrame(rf.type, rf.src_label, rf.dst_label, sub))
+    return GraphData(nodes, rels)
+
+
+def apply_scope(data: GraphData, scope: Scope | None) -> GraphData:
+    """Return the part of ``data`` that ``scope`` selects (see the module docstring)."""
+    if scope is None:
+        return data
+    if scope.as_of is not None:
+        data = filter_as_of(data, scope.as_of)
+    if scope.is_whole:
+        return data
+    selections: list[set[Key]] = []
+    if scope.chain is not None:
+        selections.append(_chain_members(data, scope.chain))
+    if scope.region is not None:
+        selections.append(_region_members(data, scope.region))
+    if scope.focus is not None:
+        selections.append(_neighbourhood(data, scope.focus, scope.tiers, scope.direction))
+    keep = set.intersection(*selections) if len(selections) > 1 else selections[0]
+    return _induced(data, keep)
