@@ -1,0 +1,70 @@
+"""Shared fixtures: the two real stores, the repository paths, the shared data folder.
+
+In CI (env ``CI`` set) a missing service is a failure, never a skip: the Neo4j fixture and
+the shared-data fixture call ``pytest.fail`` there.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from chain_brain.store import GraphStore, open_store
+
+REPO = Path(__file__).resolve().parents[1]
+IN_CI = bool(os.environ.get("CI"))
+NEO4J_URI = os.environ.get("CHAIN_BRAIN_NEO4J_URI", "bolt://127.0.0.1:7687")
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip locally, fail in CI: a missing service must never pass silently there."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"required in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """``../shared/data`` beside the repository (real public datasets)."""
+    path = Path(os.environ.get("CHAIN_BRAIN_SHARED_DATA", REPO.parent / "shared" / "data"))
+    require(path.is_dir(), f"shared data folder {path} not found")
+    return path
+
+
+@pytest.fixture(scope="session")
+def neo4j_store() -> Iterator[GraphStore]:
+    """A real Neo4j over Bolt (start it with `chain-brain neo4j start`)."""
+    from graph_schema.errors import StoreUnavailableError
+
+    try:
+        store = open_store(
+            NEO4J_URI,
+            user=os.environ.get("CHAIN_BRAIN_NEO4J_USER"),
+            password=os.environ.get("CHAIN_BRAIN_NEO4J_PASSWORD"),
+        )
+    except StoreUnavailableError as exc:
+        require(False, f"Neo4j at {NEO4J_URI} unreachable: {exc}")
+        raise
+    store.init()
+    yield store
+    store.close()
+
+
+@pytest.fixture(params=["embedded", "neo4j"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore]:
+    """Each backend, empty and initialised: the contract suite runs unchanged on both."""
+    if request.param == "embedded":
+        s = open_store(tmp_path / "store.db")
+        s.init()
+        yield s
+        s.close()
+    else:
+        s = request.getfixturevalue("neo4j_store")
+        s.clear()
+        yield s
+        s.clear()
