@@ -180,7 +180,9 @@ def read_steel_energy(path: str | Path) -> TelemetryRead:
     lines = np.arange(len(raw)) + 2
     ts = pd.to_datetime(raw["date"], format="%d/%m/%Y %H:%M", errors="coerce")
     nsm = pd.to_numeric(raw["NSM"], errors="coerce")
-    ts = ts.where(~((nsm == 0) & (ts.dt.hour == 0) & (ts.dt.minute == 0)), ts + pd.Timedelta(days=1))
+    ts = ts.where(
+        ~((nsm == 0) & (ts.dt.hour == 0) & (ts.dt.minute == 0)), ts + pd.Timedelta(days=1)
+    )
     usage = pd.to_numeric(raw["Usage_kWh"], errors="coerce")
     bad_ts = ts.isna().to_numpy()
     rej.add(lines[bad_ts], "date", raw["date"][bad_ts], "unparseable date (want DD/MM/YYYY H:MM)")
@@ -458,12 +460,14 @@ def read_supplygraph_production(
         rej.add(lines[neg], str(col), raw[col][neg], "negative production")
         keep = ok_row & ~bad_v & ~neg
         day = pd.DataFrame(
-            {"date": date[keep].to_numpy(), "units": v[keep].to_numpy(dtype=float), "product": product}
+            {
+                "date": date[keep].to_numpy(),
+                "units": v[keep].to_numpy(dtype=float),
+                "product": product,
+            }
         )
         frames.append(
-            day.merge(
-                sub.rename(columns={"Node": "product", "Plant": "plant_id"}), on="product"
-            )
+            day.merge(sub.rename(columns={"Node": "product", "Plant": "plant_id"}), on="product")
         )
     cols = ["date", "product", "plant_id", "plant_share", "units", "realised_output"]
     if frames:
