@@ -201,7 +201,7 @@ def forecast_capacity(
     if horizon_weeks < 1:
         raise ValidationError(f"horizon_weeks must be >= 1; got {horizon_weeks}")
     q = np.asarray(quantiles, dtype=float)
-    if q.shape != (3,) or not (np.all(np.diff(q) >= 0) and 0 <= q[0] and q[-1] <= 1):
+    if q.shape != (3,) or not (np.all(np.diff(q) >= 0) and q[0] >= 0 and q[-1] <= 1):
         raise ValidationError(
             f"quantiles must be three increasing values in [0, 1]; got {quantiles}"
         )
