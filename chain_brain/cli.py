@@ -1,0 +1,172 @@
+"""The ``chain-brain`` command line.
+
+Every command takes ``--store`` (a file path for the embedded store, or a ``neo4j://`` /
+``bolt://`` URI); without it the ``CHAIN_BRAIN_STORE`` environment variable or the default
+``.chain-brain/chain-brain.db`` is used.  Commands call :mod:`chain_brain.services` and print
+their results; project errors are printed as one line and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from graph_schema.errors import ChainBrainError
+
+from chain_brain.settings import Settings
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="chain-brain",
+    help="Industry-chain digital brain: load chains, find chokepoints, plan for disruptions.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+neo4j_app = typer.Typer(help="Run a local Neo4j 5.26 server (embedded DBMS with Bolt).", no_args_is_help=True)
+app.add_typer(neo4j_app, name="neo4j")
+
+StoreOpt = Annotated[
+    str | None,
+    typer.Option("--store", "-s", help="Store: file path (embedded) or neo4j:// / bolt:// URI."),
+]
+ChainOpt = Annotated[str | None, typer.Option("--chain", help="Chain id, e.g. steel.")]
+RegionOpt = Annotated[str | None, typer.Option("--region", help="Region or ISO3 country id.")]
+
+
+def _console() -> Console:
+    return Console(soft_wrap=True)
+
+
+def _settings(store: str | None) -> Settings:
+    return Settings(store=store) if store else Settings()
+
+
+def _open(store: str | None) -> Any:
+    return _settings(store).open_store()
+
+
+def _counts_table(title: str, counts: dict[str, int]) -> Table:
+    table = Table(title=title)
+    table.add_column("kind")
+    table.add_column("count", justify="right")
+    for kind, n in counts.items():
+        table.add_row(kind, f"{n:,}")
+    return table
+
+
+@app.command()
+def init(store: StoreOpt = None) -> None:
+    """Create (or migrate) the store's schema."""
+    s = _open(store)
+    version = s.init()
+    _console().print(f"store {s.uri} initialised at schema version {version}")
+
+
+@app.command()
+def status(store: StoreOpt = None) -> None:
+    """Schema version and counts of the store."""
+    from chain_brain.services.store_admin import store_status
+
+    st = store_status(_open(store))
+    con = _console()
+    con.print(f"store {st.uri}: schema version {st.schema_version} (code {st.code_schema_version})")
+    con.print(_counts_table("contents", st.counts))
+    con.print(f"{st.nodes:,} nodes, {st.relationships:,} relationships, {st.runs} stored runs")
+
+
+@app.command("load-sample")
+def load_sample(store: StoreOpt = None) -> None:
+    """Load the bundled real sample (GEM steel plants, Apple supplier list)."""
+    from chain_brain.services.loading import load_sample as _load
+
+    report = _load(_open(store), progress=True)
+    _console().print(report.render())
+
+
+@app.command()
+def export(
+    out: Annotated[Path, typer.Argument(help="Folder (csv/parquet) or file (graphml).")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="csv, parquet or graphml")] = "csv",
+    store: StoreOpt = None,
+    chain: ChainOpt = None,
+    region: RegionOpt = None,
+    focus: Annotated[str | None, typer.Option(help="Firm or plant id: its neighbourhood.")] = None,
+    tiers: Annotated[int, typer.Option(help="Supply tiers around --focus.")] = 1,
+    direction: Annotated[str, typer.Option(help="up, down or both")] = "both",
+    as_of: Annotated[str | None, typer.Option("--as-of", help="ISO date")] = None,
+) -> None:
+    """Export a snapshot (whole graph, one chain / region / neighbourhood)."""
+    from chain_brain.services.store_admin import export_snapshot
+    from chain_brain.store import Scope
+
+    scope = Scope(chain=chain, region=region, focus=focus, tiers=tiers, direction=direction, as_of=as_of)  # type: ignore[arg-type]
+    files = export_snapshot(_open(store), out, fmt=fmt, scope=scope)  # type: ignore[arg-type]
+    _console().print(f"wrote {len(files)} file(s) to {out}")
+
+
+@neo4j_app.command("start")
+def neo4j_start(
+    data_dir: Annotated[Path, typer.Option(help="Database folder.")] = Path(".chain-brain/neo4j"),
+    port: Annotated[int, typer.Option(help="Bolt port on 127.0.0.1.")] = 7687,
+    wait: Annotated[float, typer.Option(help="Seconds to wait for Bolt.")] = 120.0,
+) -> None:
+    """Start Neo4j in the background and wait until Bolt answers."""
+    from chain_brain import neo4j_server
+
+    info = neo4j_server.start(data_dir, port, wait=wait)
+    _console().print(f"neo4j running: {info}")
+
+
+@neo4j_app.command("stop")
+def neo4j_stop(
+    data_dir: Annotated[Path, typer.Option(help="Database folder.")] = Path(".chain-brain/neo4j"),
+) -> None:
+    """Stop the Neo4j started from ``data_dir``."""
+    from chain_brain import neo4j_server
+
+    neo4j_server.stop(data_dir)
+    _console().print("neo4j stopped")
+
+
+@neo4j_app.command("status")
+def neo4j_status(
+    data_dir: Annotated[Path, typer.Option(help="Database folder.")] = Path(".chain-brain/neo4j"),
+) -> None:
+    """Say whether Neo4j runs (exit 1 if not)."""
+    from chain_brain import neo4j_server
+
+    info = neo4j_server.status(data_dir)
+    if info is None:
+        _console().print("neo4j not running")
+        raise typer.Exit(1)
+    _console().print(f"neo4j running: {info}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the app, print project errors as one line (exit 2)."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except ChainBrainError as exc:
+        Console(stderr=True).print(f"[red]error:[/red] {exc}", highlight=False)
+        sys.exit(2)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        sys.exit(130)
+    except Exception as exc:  # click usage errors carry their own exit code
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()
