@@ -1,0 +1,223 @@
+"""Normalisation of firm names across scripts, spellings and legal forms.
+
+A firm shows up as ``AAC Technologies Holdings Inc.`` in one list and ``AAC Technologies``
+in the next, as ``唐山兴隆钢铁有限公司`` in a Chinese register and ``Tangshan Xinglong Steel
+Co Ltd`` in an English one.  :func:`normalise_name` turns each spelling into a comparable
+key and keeps what it removed (the legal form, the group word) as evidence for a merge.
+
+Steps, in order:
+
+1. Unicode NFKC (full-width letters, digits and brackets become their ASCII forms) and
+   case folding; line breaks and runs of white space become one space.
+2. ``&`` becomes ``and``; dots vanish (``S.A.`` -> ``sa``, ``Co.`` -> ``co``); every other
+   punctuation mark separates tokens.
+3. Chinese / Japanese legal endings (``股份有限公司``, ``有限责任公司``, ``有限公司``,
+   ``集团``, ``(中国)``, ``株式会社`` ...) are cut from the end of CJK runs.
+4. Latin legal forms (``co``, ``ltd``, ``limited``, ``inc``, ``corp``, ``gmbh``, ``ag``,
+   ``sa``, ``spa``, ``plc``, ``llc``, ``kk``, ``pte`` ...) are removed wherever they stand
+   after the first token; group words (``group``, ``holding(s)``) only at the end, and
+   never when nothing else would be left.
+5. Light stemming so that singular and plural agree (``technologies`` -> ``technology``,
+   ``electronics`` -> ``electronic``) and a few abbreviations are expanded (``mfg``,
+   ``intl``, ``tech``).
+
+The legal-form lists follow the ISO 20275 Entity Legal Forms code list (GLEIF, public
+table of legal forms per jurisdiction) for the forms that are common in supplier lists.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+__all__ = [
+    "NormalisedName",
+    "normalise_name",
+    "LEGAL_FORMS",
+    "GROUP_WORDS",
+    "CJK_SUFFIXES",
+    "name_tokens",
+]
+
+#: Latin-script legal-form tokens removed anywhere after the first token.
+LEGAL_FORMS: frozenset[str] = frozenset(
+    """
+    co company companies ltd limited inc incorporated corp corporation llc llp lp plc
+    gmbh ag kg kgaa mbh se sa sas sarl sasu srl spa sapi cv de nv bv oy oyj ab asa as aps
+    kk pte pty bhd sdn tbk pt jsc pjsc ojsc oao zao ooo ao qpsc saog psc lş aş ltda eireli
+    sab scs sc snc gk yk kabushiki kaisha
+    """.split()
+)
+#: Organisational words removed from the end only (kept if nothing else would remain).
+GROUP_WORDS: frozenset[str] = frozenset({"group", "holding", "holdings", "continued"})
+#: Chinese / Japanese / Korean legal endings, longest first.
+CJK_SUFFIXES: tuple[str, ...] = (
+    "股份有限公司",
+    "有限责任公司",
+    "有限責任公司",
+    "集团有限公司",
+    "控股有限公司",
+    "有限公司",
+    "株式会社",
+    "(中国)",
+    "(中國)",
+    "总公司",
+    "分公司",
+    "集团",
+    "集團",
+    "控股",
+    "股份",
+    "公司",
+    "주식회사",
+)
+_CJK_PREFIXES: tuple[str, ...] = ("株式会社", "주식회사")
+_ABBREVIATIONS: dict[str, str] = {
+    "mfg": "manufacturing",
+    "manufactory": "manufacturing",
+    "intl": "international",
+    "int'l": "international",
+    "tech": "technology",
+    "techn": "technology",
+    "ind": "industry",
+    "inds": "industry",
+    "elec": "electronic",
+    "mach": "machinery",
+    "hldgs": "holdings",
+}
+_HAN = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+_STOP = frozenset({"and", "und", "et", "the", "of"})
+_IS_CJK = re.compile(f"[{_HAN}]")
+_SPLIT = re.compile(rf"[^\w{_HAN}]+|_")
+_WS = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class NormalisedName:
+    """A firm name made comparable, with what was removed on the way.
+
+    Attributes
+    ----------
+    original : str
+        The name as given.
+    key : str
+        The normalised name: tokens joined by one space (CJK runs kept whole).
+    tokens : tuple of str
+        Latin word tokens and CJK runs of ``key``, in order.
+    removed : tuple of str
+        Legal forms and group words removed, in the order found (the evidence).
+    cjk : bool
+        True if the name contains Chinese, Japanese or Korean characters.
+    """
+
+    original: str
+    key: str
+    tokens: tuple[str, ...]
+    removed: tuple[str, ...]
+    cjk: bool
+
+
+def _stem(token: str) -> str:
+    token = _ABBREVIATIONS.get(token, token)
+    if len(token) > 5 and token.endswith("ies"):
+        return token[:-3] + "y"
+    if len(token) > 4 and token.endswith("s") and not token.endswith(("ss", "us", "is")):
+        return token[:-1]
+    return token
+
+
+def _strip_cjk(text: str, removed: list[str]) -> str:
+    """Cut CJK legal endings (and a leading 株式会社) from the whole name, repeatedly."""
+    changed = True
+    while changed:
+        changed = False
+        text = text.strip(" ,;:-")
+        for prefix in _CJK_PREFIXES:
+            if text.startswith(prefix) and text[len(prefix) :].strip():
+                removed.append(prefix)
+                text = text[len(prefix) :]
+                changed = True
+        for suffix in CJK_SUFFIXES:
+            if text.endswith(suffix) and text[: -len(suffix)].strip(" ,;:-()"):
+                removed.append(suffix)
+                text = text[: -len(suffix)]
+                changed = True
+                break
+    return text
+
+
+def normalise_name(name: str) -> NormalisedName:
+    """Normalise one firm name; see the module docstring for the steps.
+
+    Parameters
+    ----------
+    name : str
+        A firm name in any script.
+
+    Returns
+    -------
+    NormalisedName
+        The comparable key, its tokens and the removed legal forms.
+
+    Examples
+    --------
+    >>> normalise_name("AAC Technologies Holdings Inc.").key
+    'aac technology'
+    >>> normalise_name("ＡＢＣ　Ｃｏ．，Ｌｔｄ．").removed
+    ('co', 'ltd')
+    >>> n = normalise_name("唐山兴隆钢铁有限公司")
+    >>> (n.key, n.removed)
+    ('唐山兴隆钢铁', ('有限公司',))
+    """
+    original = "" if name is None else str(name)
+    text = unicodedata.normalize("NFKC", original).casefold()
+    text = _WS.sub(" ", text).strip()
+    removed: list[str] = []
+    # parenthesised (中国) / (china) is a legal-seat marker, not part of the name
+    for marker in ("(中国)", "(中國)", "(china)"):
+        if marker in text and text.replace(marker, "").strip():
+            removed.append(marker)
+            text = text.replace(marker, " ")
+    if _IS_CJK.search(text):
+        text = _strip_cjk(text, removed)
+    text = text.replace("&", " and ").replace(".", "").replace("'", "")
+    raw = [t for t in _SPLIT.split(text) if t]
+    tokens: list[str] = []
+    for i, tok in enumerate(raw):
+        if tok in _STOP and len(raw) > 1:
+            continue
+        if i > 0 and tok in LEGAL_FORMS:
+            removed.append(tok)
+            continue
+        tokens.append(tok)
+    while len(tokens) > 1 and tokens[-1] in GROUP_WORDS:
+        removed.append(tokens.pop())
+    if not tokens and raw:  # the name was nothing but a legal form: keep it whole
+        tokens = raw[:]
+        removed = []
+    stemmed = tuple(_stem(t) if not _IS_CJK.search(t) else t for t in tokens)
+    return NormalisedName(
+        original=original,
+        key=" ".join(stemmed),
+        tokens=stemmed,
+        removed=tuple(removed),
+        cjk=bool(_IS_CJK.search(text)),
+    )
+
+
+def name_tokens(norm: NormalisedName) -> list[str]:
+    """Blocking / similarity tokens of a normalised name.
+
+    Latin tokens stay words; a CJK run is split into overlapping character bigrams (a
+    Chinese name has no spaces, and bigrams are the usual unit of Chinese name matching).
+    """
+    out: list[str] = []
+    for tok in norm.tokens:
+        if _IS_CJK.search(tok):
+            if len(tok) == 1:
+                out.append(tok)
+            else:
+                out.extend(tok[i : i + 2] for i in range(len(tok) - 1))
+        else:
+            out.append(tok)
+    return out
