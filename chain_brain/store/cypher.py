@@ -1,0 +1,186 @@
+"""Every Cypher statement of :class:`chain_brain.store.neo4j.Neo4jStore`, in one place.
+
+Labels and relationship types enter a statement only from the enums of
+:mod:`graph_schema.model` (or the two bookkeeping labels below); property keys only from the
+schema's declared names; every value travels as a parameter (``$rows``, ``$id``, ...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from graph_schema.model import PROVENANCE, NodeLabel, RelType
+
+__all__ = [
+    "META_LABEL",
+    "RUN_LABEL",
+    "SCHEMA_META_ID",
+    "merge_nodes",
+    "missing_ids",
+    "merge_rels",
+    "read_schema_version",
+    "write_schema_version",
+    "count_nodes",
+    "count_rels",
+    "read_nodes",
+    "read_rels",
+    "get_node",
+    "search_nodes",
+    "delete_rels_of_nodes",
+    "delete_rels_where",
+    "delete_nodes_where",
+    "delete_all_nodes",
+    "save_run",
+    "load_run",
+    "list_runs",
+    "delete_run",
+]
+
+META_LABEL = "ChainBrainMeta"
+RUN_LABEL = "ChainBrainRun"
+SCHEMA_META_ID = "schema"
+_PROVENANCE_KEYS = frozenset(p.name for p in PROVENANCE)
+
+
+def _key(name: str) -> str:
+    """A property key in backticks (keys come from graph_schema, never from user input)."""
+    return "`" + name.replace("`", "``") + "`"
+
+
+def _provenance_key(column: str) -> str:
+    if column not in _PROVENANCE_KEYS:
+        raise ValueError(f"{column!r} is not a provenance property; expected source or snapshot.")
+    return _key(column)
+
+
+# ----------------------------------------------------------------------------- writes
+
+
+def merge_nodes(label: NodeLabel) -> str:
+    """Upsert ``$rows`` (maps holding ``id`` and the given properties; null removes one)."""
+    return f"UNWIND $rows AS row MERGE (n:{NodeLabel(label).value} {{id: row.id}}) SET n += row"
+
+
+def missing_ids(label: NodeLabel) -> str:
+    """The ids of ``$ids`` with no node of ``label`` (returns ``missing``, a list)."""
+    return (
+        f"UNWIND $ids AS id WITH id WHERE NOT EXISTS {{ MATCH (:{NodeLabel(label).value} {{id: id}}) }} "
+        "RETURN collect(id) AS missing"
+    )
+
+
+def merge_rels(rel_type: RelType, src: NodeLabel, dst: NodeLabel) -> str:
+    """Upsert ``$rows`` (``src``, ``dst``, ``key``, ``props``) keyed by (type, ends, key)."""
+    return (
+        f"UNWIND $rows AS row "
+        f"MATCH (a:{NodeLabel(src).value} {{id: row.src}}) "
+        f"MATCH (b:{NodeLabel(dst).value} {{id: row.dst}}) "
+        f"MERGE (a)-[r:{RelType(rel_type).value} {{key: row.key}}]->(b) SET r += row.props"
+    )
+
+
+def read_schema_version() -> str:
+    return f"MATCH (m:{META_LABEL} {{id: $id}}) RETURN m.version AS version"
+
+
+def write_schema_version() -> str:
+    return f"MERGE (m:{META_LABEL} {{id: $id}}) SET m.version = $version, m.applied_at = $at"
+
+
+# ----------------------------------------------------------------------------- reads
+
+
+def count_nodes(label: NodeLabel) -> str:
+    return f"MATCH (n:{NodeLabel(label).value}) RETURN count(n) AS n"
+
+
+def count_rels(rel_type: RelType) -> str:
+    return f"MATCH ()-[r:{RelType(rel_type).value}]->() RETURN count(r) AS n"
+
+
+def read_nodes(label: NodeLabel, columns: Sequence[str]) -> str:
+    """All nodes of ``label`` as one list of rows (lists keep nulls, ``collect`` would not)."""
+    cells = ", ".join(f"n.{_key(c)}" for c in columns)
+    return f"MATCH (n:{NodeLabel(label).value}) RETURN collect([{cells}]) AS rows"
+
+
+def read_rels(rel_type: RelType, src: NodeLabel, dst: NodeLabel, columns: Sequence[str]) -> str:
+    """All ``rel_type`` relationships from ``src`` to ``dst`` nodes as one list of rows:
+    ``[src id, dst id, key, *columns]``."""
+    cells = ", ".join(["a.id", "b.id", "r.key", *(f"r.{_key(c)}" for c in columns)])
+    return (
+        f"MATCH (a:{NodeLabel(src).value})-[r:{RelType(rel_type).value}]->(b:{NodeLabel(dst).value}) "
+        f"RETURN collect([{cells}]) AS rows"
+    )
+
+
+def get_node(label: NodeLabel) -> str:
+    return f"MATCH (n:{NodeLabel(label).value} {{id: $id}}) RETURN properties(n) AS props"
+
+
+def search_nodes(label: NodeLabel, fields: Sequence[str]) -> str:
+    """Nodes whose id or one of ``fields`` contains ``$text`` (lower-cased by the caller)."""
+    where = " OR ".join(
+        f"toLower(toString(n.{_key(f)})) CONTAINS $text" for f in ("id", *fields)
+    )
+    return (
+        f"MATCH (n:{NodeLabel(label).value}) WHERE {where} "
+        "RETURN properties(n) AS props ORDER BY n.id LIMIT $limit"
+    )
+
+
+# ----------------------------------------------------------------------------- deletes
+
+
+def delete_rels_of_nodes(label: NodeLabel, column: str) -> str:
+    """Delete up to ``$batch`` relationships touching ``label`` nodes whose ``column`` = $value."""
+    return (
+        f"MATCH (n:{NodeLabel(label).value})-[r]-() WHERE n.{_provenance_key(column)} = $value "
+        "WITH DISTINCT r LIMIT $batch DELETE r RETURN count(r) AS n"
+    )
+
+
+def delete_rels_where(rel_type: RelType, column: str) -> str:
+    return (
+        f"MATCH ()-[r:{RelType(rel_type).value}]->() WHERE r.{_provenance_key(column)} = $value "
+        "WITH r LIMIT $batch DELETE r RETURN count(r) AS n"
+    )
+
+
+def delete_nodes_where(label: NodeLabel, column: str) -> str:
+    return (
+        f"MATCH (n:{NodeLabel(label).value}) WHERE n.{_provenance_key(column)} = $value "
+        "WITH n LIMIT $batch DETACH DELETE n RETURN count(n) AS n"
+    )
+
+
+def delete_all_nodes(label: str) -> str:
+    """Delete up to ``$batch`` nodes of a canonical label or of the run label."""
+    if label != RUN_LABEL:
+        label = NodeLabel(label).value
+    return f"MATCH (n:{label}) WITH n LIMIT $batch DETACH DELETE n RETURN count(n) AS n"
+
+
+# ----------------------------------------------------------------------------- runs
+
+
+def save_run() -> str:
+    """Replace every property of the run node by ``$props`` (old tables disappear)."""
+    return f"MERGE (n:{RUN_LABEL} {{id: $id}}) SET n = $props"
+
+
+def load_run() -> str:
+    return f"MATCH (n:{RUN_LABEL} {{id: $id}}) RETURN properties(n) AS props"
+
+
+def list_runs() -> str:
+    return (
+        f"MATCH (n:{RUN_LABEL}) WHERE $kind IS NULL OR n.kind = $kind "
+        "RETURN n.kind AS kind, n.run_id AS run_id, n.created_at AS created_at, "
+        "n.tenant AS tenant, n.params AS params, n.summary AS summary "
+        "ORDER BY n.created_at DESC, n.run_id"
+    )
+
+
+def delete_run() -> str:
+    return f"MATCH (n:{RUN_LABEL} {{id: $id}}) DELETE n RETURN count(*) AS n"

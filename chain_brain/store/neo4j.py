@@ -1,0 +1,488 @@
+"""The Neo4j backend of the GraphStore protocol, over Bolt with the official driver.
+
+A node of label ``L`` is ``(:L {id, ...properties, ...provenance})``; a relationship is
+``(a)-[:TYPE {key, ...}]->(b)``, identified by its type, its two endpoints and ``key``.
+The schema version lives on ``(:ChainBrainMeta {id: 'schema'})``; stored runs are
+``(:ChainBrainRun)`` nodes whose tables are Parquet bytes, one property per table.
+
+Every write is one managed transaction (``execute_write``) of ``UNWIND $rows`` batches; the
+driver may retry it, so every statement is an idempotent ``MERGE``.  Every Cypher string
+comes from :mod:`chain_brain.store.cypher`.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any, LiteralString, TypeVar, cast
+
+import neo4j
+import numpy as np
+import pandas as pd
+from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable
+
+from chain_brain.store import cypher
+from chain_brain.store.base import RunRecord, Scope, WriteResult
+from chain_brain.store.embedded import describe_rejects
+from chain_brain.store.scope import apply_scope
+from graph_schema.errors import NotFoundError, StoreError, StoreUnavailableError, ValidationError
+from graph_schema.frames import (
+    PROVENANCE_COLUMNS,
+    GraphData,
+    NodeFrame,
+    RelFrame,
+    validate_nodes,
+    validate_rels,
+)
+from graph_schema.migrations import SCHEMA_VERSION, check_version, migrations
+from graph_schema.model import (
+    NODE_SCHEMAS,
+    REL_SCHEMAS,
+    NodeLabel,
+    PropType,
+    node_schema,
+)
+
+__all__ = ["Neo4jStore"]
+
+T = TypeVar("T")
+_TABLE_PREFIX = "table__"
+_DELETE_BATCH = 10_000
+
+
+def _q(text: str) -> LiteralString:
+    """A statement of :mod:`cypher` (built from enums and schema names only) for the driver."""
+    return cast(LiteralString, text)
+
+
+def _plain(value: object) -> object:
+    """A value the Bolt driver can pack: numpy scalars to Python, NaN/NA to None."""
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, np.generic):
+        item = value.item()
+        return None if isinstance(item, float) and item != item else item
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _records(frame: pd.DataFrame, columns: Sequence[str], list_cols: set[str]) -> list[dict]:
+    """Rows of ``frame`` restricted to ``columns`` as driver-ready dicts (NaN -> None)."""
+    out = frame[list(columns)].astype(object)
+    out = out.where(pd.notna(out), None)
+    for c in list_cols & set(columns):
+        out[c] = frame[c].map(lambda v: None if not isinstance(v, (list, tuple, np.ndarray)) else [_plain(x) for x in v])
+    rows = out.to_dict("records")
+    needs_fix = [c for c in columns if c not in list_cols and frame[c].dtype.kind in "iub"]
+    if needs_fix:  # numpy ints/bools survive astype(object) as numpy scalars in some pandas versions
+        for row in rows:
+            for c in needs_fix:
+                row[c] = _plain(row[c])
+    return rows
+
+
+def _batches(rows: list[T], size: int) -> Iterator[list[T]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+class Neo4jStore:
+    """GraphStore on a Neo4j 5 server reached over Bolt.
+
+    Parameters
+    ----------
+    uri : ``bolt://host:port`` or ``neo4j://host:port`` (ignored when ``driver`` is given,
+        except as the name used in messages).
+    user, password : credentials; none when the server runs without authentication.
+    database : database name; None for the server's default.
+    driver : an existing :class:`neo4j.Driver` to use (the store then does not close it).
+
+    Raises
+    ------
+    StoreUnavailableError
+        The server cannot be reached or refuses the credentials; the message names the URI.
+    SchemaVersionError
+        The database holds another schema version than this code speaks.
+    """
+
+    def __init__(
+        self,
+        uri: str = "bolt://127.0.0.1:7687",
+        *,
+        user: str | None = None,
+        password: str | None = None,
+        database: str | None = None,
+        driver: neo4j.Driver | None = None,
+    ) -> None:
+        self.uri = uri
+        self.database = database
+        self._owns_driver = driver is None
+        try:
+            if driver is None:
+                auth = (user or "neo4j", password) if password is not None else None
+                driver = neo4j.GraphDatabase.driver(uri, auth=auth)
+            driver.verify_connectivity()
+        except (ServiceUnavailable, AuthError, DriverError, Neo4jError, OSError, ValueError) as exc:
+            if driver is not None and self._owns_driver:
+                driver.close()
+            raise StoreUnavailableError(f"Cannot reach Neo4j at {uri!r}: {exc}") from exc
+        self._driver = driver
+        check_version(self.schema_version(), uri)
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _read(self, work: Callable[[neo4j.ManagedTransaction], T]) -> T:
+        try:
+            with self._driver.session(database=self.database) as session:
+                return session.execute_read(work)
+        except ServiceUnavailable as exc:
+            raise StoreUnavailableError(f"Neo4j at {self.uri!r} became unreachable: {exc}") from exc
+        except Neo4jError as exc:
+            raise StoreError(f"Read from Neo4j at {self.uri!r} failed: {exc}") from exc
+
+    def _write(self, work: Callable[[neo4j.ManagedTransaction], T]) -> T:
+        try:
+            with self._driver.session(database=self.database) as session:
+                return session.execute_write(work)
+        except ServiceUnavailable as exc:
+            raise StoreUnavailableError(f"Neo4j at {self.uri!r} became unreachable: {exc}") from exc
+        except Neo4jError as exc:
+            raise StoreError(f"Write to Neo4j at {self.uri!r} failed and was rolled back: {exc}") from exc
+
+    # ------------------------------------------------------------------ schema
+
+    def schema_version(self) -> int | None:
+        def work(tx: neo4j.ManagedTransaction) -> int | None:
+            rec = tx.run(_q(cypher.read_schema_version()), id=cypher.SCHEMA_META_ID).single()
+            return None if rec is None or rec["version"] is None else int(rec["version"])
+
+        return self._read(work)
+
+    def init(self) -> int:
+        """Apply every migration (constraints and indexes, idempotent); record the version."""
+        try:
+            with self._driver.session(database=self.database) as session:
+                for migration in migrations():
+                    for statement in migration.statements:
+                        session.run(_q(statement)).consume()
+        except ServiceUnavailable as exc:
+            raise StoreUnavailableError(f"Neo4j at {self.uri!r} became unreachable: {exc}") from exc
+        except Neo4jError as exc:
+            raise StoreError(f"Migrating Neo4j at {self.uri!r} failed: {exc}") from exc
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+        def work(tx: neo4j.ManagedTransaction) -> None:
+            tx.run(
+                _q(cypher.write_schema_version()),
+                id=cypher.SCHEMA_META_ID,
+                version=SCHEMA_VERSION,
+                at=now,
+            ).consume()
+
+        self._write(work)
+        return SCHEMA_VERSION
+
+    # ------------------------------------------------------------------ writes
+
+    def write(self, data: GraphData, *, batch_size: int = 10_000) -> WriteResult:
+        """Validate, then upsert every frame of ``data`` in one transaction (all or nothing).
+
+        Relationships whose endpoints are neither stored nor written in the same call raise
+        :class:`ValidationError` naming the missing ids; the transaction is rolled back.
+        """
+        if batch_size < 1:
+            raise ValidationError(f"batch_size must be >= 1, got {batch_size}.")
+        node_jobs: list[tuple[NodeLabel, list[dict]]] = []
+        rel_jobs: list[tuple[RelFrame, list[str], list[str], list[dict]]] = []
+        result = WriteResult()
+        for nf in data.nodes:
+            v = validate_nodes(nf)
+            if len(v.rejects):
+                raise ValidationError(describe_rejects(v.rejects, "Write"))
+            frame = v.frame
+            assert isinstance(frame, NodeFrame)
+            schema = node_schema(frame.label)
+            known = ["id", *schema.prop_names, *PROVENANCE_COLUMNS]
+            cols = [c for c in known if c in frame.data.columns]
+            lists = {p.name for p in schema.props if p.type is PropType.LIST}
+            node_jobs.append((frame.label, _records(frame.data, cols, lists)))
+            result.nodes += len(frame)
+            result.by_kind[frame.label.value] = result.by_kind.get(frame.label.value, 0) + len(frame)
+        for rf in data.rels:
+            v = validate_rels(rf)
+            if len(v.rejects):
+                raise ValidationError(describe_rejects(v.rejects, "Write"))
+            frame = v.frame
+            assert isinstance(frame, RelFrame)
+            rs = REL_SCHEMAS[frame.type]
+            known = [*rs.prop_names, *PROVENANCE_COLUMNS]
+            cols = [c for c in known if c in frame.data.columns]
+            props = _records(frame.data, cols, set())
+            d = frame.data
+            rows = [
+                {"src": s, "dst": t, "key": k, "props": p}
+                for s, t, k, p in zip(
+                    d["src"].tolist(), d["dst"].tolist(), d["key"].tolist(), props, strict=True
+                )
+            ]
+            src_ids = pd.unique(d["src"].to_numpy()).tolist()
+            dst_ids = pd.unique(d["dst"].to_numpy()).tolist()
+            rel_jobs.append((frame, src_ids, dst_ids, rows))
+            result.rels += len(frame)
+            result.by_kind[frame.type.value] = result.by_kind.get(frame.type.value, 0) + len(frame)
+
+        def work(tx: neo4j.ManagedTransaction) -> None:
+            for label, rows in node_jobs:
+                statement = _q(cypher.merge_nodes(label))
+                for batch in _batches(rows, batch_size):
+                    tx.run(statement, rows=batch).consume()
+            for frame, src_ids, dst_ids, rows in rel_jobs:
+                for end, label, ids in (
+                    ("src", frame.src_label, src_ids),
+                    ("dst", frame.dst_label, dst_ids),
+                ):
+                    missing: list[str] = []
+                    for batch in _batches(ids, batch_size):
+                        rec = tx.run(_q(cypher.missing_ids(label)), ids=batch).single()
+                        missing += rec["missing"] if rec else []
+                    if missing:
+                        shown = ", ".join(repr(m) for m in missing[:5])
+                        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+                        raise ValidationError(
+                            f"{frame.type.value} relationships refer to {len(missing)} unknown "
+                            f"{label.value} id(s) at {end}: {shown}{more}. Write the nodes first "
+                            "(in the same or an earlier write)."
+                        )
+                statement = _q(cypher.merge_rels(frame.type, frame.src_label, frame.dst_label))
+                for batch in _batches(rows, batch_size):
+                    tx.run(statement, rows=batch).consume()
+
+        if node_jobs or rel_jobs:
+            self._write(work)
+        return result
+
+    def _delete_where(self, column: str, value: str) -> int:
+        removed = 0
+
+        def loop(statement: str) -> int:
+            total = 0
+            while True:
+                n = self._write(
+                    lambda tx: int(tx.run(_q(statement), value=value, batch=_DELETE_BATCH).single()["n"])  # type: ignore[index]
+                )
+                total += n
+                if n < _DELETE_BATCH:
+                    return total
+
+        for label in NODE_SCHEMAS:
+            removed += loop(cypher.delete_rels_of_nodes(label, column))
+        for rel_type in REL_SCHEMAS:
+            removed += loop(cypher.delete_rels_where(rel_type, column))
+        for label in NODE_SCHEMAS:
+            removed += loop(cypher.delete_nodes_where(label, column))
+        return removed
+
+    def delete_source(self, source: str) -> int:
+        """Delete every node and relationship of ``source`` (and the relationships of the
+        deleted nodes), in batches of 10,000; returns the number of objects removed."""
+        return self._delete_where("source", source)
+
+    def delete_snapshot(self, snapshot: str) -> int:
+        """Delete every node and relationship written by the load ``snapshot``."""
+        return self._delete_where("snapshot", snapshot)
+
+    def clear(self) -> None:
+        """Delete every canonical node, relationship and run (the schema version stays)."""
+        for label in [*NODE_SCHEMAS, cypher.RUN_LABEL]:
+            statement = cypher.delete_all_nodes(label)
+            while True:
+                n = self._write(
+                    lambda tx, s=statement: int(tx.run(_q(s), batch=_DELETE_BATCH).single()["n"])  # type: ignore[index,misc]
+                )
+                if n < _DELETE_BATCH:
+                    break
+
+    # ------------------------------------------------------------------ reads
+
+    def snapshot(self, scope: Scope | None = None) -> GraphData:
+        """Read the whole graph (one read transaction), then cut it down to ``scope``."""
+
+        def work(tx: neo4j.ManagedTransaction) -> GraphData:
+            nodes = []
+            for label, schema in NODE_SCHEMAS.items():
+                cols = ["id", *schema.prop_names, *PROVENANCE_COLUMNS]
+                rec = tx.run(_q(cypher.read_nodes(label, cols))).single()
+                rows = rec["rows"] if rec else []
+                nodes.append(NodeFrame(label, _typed(pd.DataFrame(rows, columns=cols), schema.props)))
+            rels = []
+            for rel_type, rs in REL_SCHEMAS.items():
+                total = tx.run(_q(cypher.count_rels(rel_type))).single()
+                if total is None or total["n"] == 0:
+                    continue
+                cols = [*rs.prop_names, *PROVENANCE_COLUMNS]
+                for src in rs.sources:
+                    for dst in rs.targets:
+                        rec = tx.run(_q(cypher.read_rels(rel_type, src, dst, cols))).single()
+                        rows = rec["rows"] if rec else []
+                        if not rows:
+                            continue
+                        df = _typed(pd.DataFrame(rows, columns=["src", "dst", "key", *cols]), rs.props)
+                        rels.append(RelFrame(rel_type, src, dst, df))
+            return GraphData(nodes, rels)
+
+        return apply_scope(self._read(work), scope)
+
+    def counts(self) -> dict[str, int]:
+        """Nodes per label and relationships per type, zeros included."""
+
+        def work(tx: neo4j.ManagedTransaction) -> dict[str, int]:
+            out: dict[str, int] = {}
+            for label in NODE_SCHEMAS:
+                rec = tx.run(_q(cypher.count_nodes(label))).single()
+                out[label.value] = int(rec["n"]) if rec else 0
+            for rel_type in REL_SCHEMAS:
+                rec = tx.run(_q(cypher.count_rels(rel_type))).single()
+                out[rel_type.value] = int(rec["n"]) if rec else 0
+            return out
+
+        return self._read(work)
+
+    def get_node(self, label: NodeLabel | str, node_id: str) -> dict[str, object]:
+        """One node's properties; :class:`NotFoundError` naming the id if absent."""
+        schema = node_schema(label)
+
+        def work(tx: neo4j.ManagedTransaction) -> dict[str, object] | None:
+            rec = tx.run(_q(cypher.get_node(schema.label)), id=node_id).single()
+            return None if rec is None else dict(rec["props"])
+
+        props = self._read(work)
+        if props is None:
+            raise NotFoundError(f"No {schema.label.value} with id {node_id!r}.")
+        return props
+
+    def search_nodes(self, label: NodeLabel | str, text: str, *, limit: int = 20) -> pd.DataFrame:
+        """Nodes whose id or search properties contain ``text`` (case-insensitive), by id."""
+        schema = node_schema(label)
+        if limit < 1:
+            raise ValidationError(f"limit must be >= 1, got {limit}.")
+        statement = _q(cypher.search_nodes(schema.label, schema.search))
+
+        def work(tx: neo4j.ManagedTransaction) -> list[dict[str, object]]:
+            return [dict(r["props"]) for r in tx.run(statement, text=text.lower(), limit=limit)]
+
+        rows = self._read(work)
+        cols = ["id", *schema.prop_names, *PROVENANCE_COLUMNS]
+        return pd.DataFrame([[r.get(c) for c in cols] for r in rows], columns=cols)
+
+    # ------------------------------------------------------------------ runs
+
+    def save_run(self, run: RunRecord) -> None:
+        """Store (or replace) ``run``; each table becomes one Parquet bytes property."""
+        props: dict[str, object] = {
+            "id": f"{run.kind}:{run.id}",
+            "kind": run.kind,
+            "run_id": run.id,
+            "created_at": run.created_at,
+            "tenant": run.tenant,
+            "params": json.dumps(run.params, default=_json_default),
+            "summary": json.dumps(run.summary, default=_json_default),
+            "tables": list(run.tables),
+        }
+        for name, table in run.tables.items():
+            buf = io.BytesIO()
+            table.to_parquet(buf, index=False)
+            props[_TABLE_PREFIX + name] = buf.getvalue()
+        run_key = props["id"]
+
+        def work(tx: neo4j.ManagedTransaction) -> None:
+            tx.run(_q(cypher.save_run()), id=run_key, props=props).consume()
+
+        self._write(work)
+
+    def load_run(self, kind: str, run_id: str) -> RunRecord:
+        """One run with its tables; :class:`NotFoundError` naming kind and id if absent."""
+
+        def work(tx: neo4j.ManagedTransaction) -> dict[str, Any] | None:
+            rec = tx.run(_q(cypher.load_run()), id=f"{kind}:{run_id}").single()
+            return None if rec is None else dict(rec["props"])
+
+        props = self._read(work)
+        if props is None:
+            raise NotFoundError(f"No {kind} run with id {run_id!r}.")
+        tables = {
+            name: pd.read_parquet(io.BytesIO(props[_TABLE_PREFIX + name]))
+            for name in props.get("tables") or []
+        }
+        return RunRecord(
+            kind=kind,
+            id=run_id,
+            params=json.loads(props.get("params") or "{}"),
+            summary=json.loads(props.get("summary") or "{}"),
+            tables=tables,
+            created_at=props.get("created_at", ""),
+            tenant=props.get("tenant"),
+        )
+
+    def list_runs(self, kind: str | None = None) -> list[RunRecord]:
+        """Runs without their tables, newest first."""
+
+        def work(tx: neo4j.ManagedTransaction) -> list[RunRecord]:
+            return [
+                RunRecord(
+                    kind=r["kind"],
+                    id=r["run_id"],
+                    params=json.loads(r["params"] or "{}"),
+                    summary=json.loads(r["summary"] or "{}"),
+                    created_at=r["created_at"],
+                    tenant=r["tenant"],
+                )
+                for r in tx.run(_q(cypher.list_runs()), kind=kind)
+            ]
+
+        return self._read(work)
+
+    def delete_run(self, kind: str, run_id: str) -> None:
+        def work(tx: neo4j.ManagedTransaction) -> int:
+            rec = tx.run(_q(cypher.delete_run()), id=f"{kind}:{run_id}").single()
+            return int(rec["n"]) if rec else 0
+
+        if self._write(work) == 0:
+            raise NotFoundError(f"No {kind} run with id {run_id!r}.")
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def close(self) -> None:
+        if self._owns_driver:
+            self._driver.close()
+
+    def __enter__(self) -> Neo4jStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _typed(df: pd.DataFrame, props: Sequence[Any]) -> pd.DataFrame:
+    """Give numeric columns their schema dtype (float, nullable Int64)."""
+    for p in props:
+        if p.type is PropType.FLOAT:
+            df[p.name] = pd.to_numeric(df[p.name]).astype(float)
+        elif p.type is PropType.INT:
+            df[p.name] = pd.array(pd.to_numeric(df[p.name]), dtype="Int64")
+    if "confidence" in df.columns:
+        df["confidence"] = pd.to_numeric(df["confidence"]).astype(float)
+    return df
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return str(value)
+
