@@ -719,13 +719,31 @@ class TwinFleet:
         missing = [c for c in HISTORY_COLUMNS if c not in h.columns]
         if missing:
             raise ValidationError(f"history table lacks columns {missing}")
-        obs = h[h["kind"] == "observation"].sort_values("timestamp", kind="stable")
-        for (p, u), g in obs.groupby(["plant_id", "unit_id"], sort=False):
-            rows = fleet.rows_of(str(p), str(u))
-            for day, av, pf in g[["timestamp", "availability", "performance"]].itertuples(
-                index=False
-            ):
-                fleet._record_obs(rows, np.datetime64(day, "ns"), np.array([av]), np.array([pf]))
+        obs = h[h["kind"] == "observation"]
+        if len(obs):
+            keys = pd.MultiIndex.from_arrays([fleet.a["plant_id"], fleet.a["unit_id"]])
+            rows = keys.get_indexer(
+                pd.MultiIndex.from_arrays([obs["plant_id"].astype(str), obs["unit_id"].astype(str)])
+            )
+            if (rows < 0).any():
+                bad = obs.iloc[int(np.flatnonzero(rows < 0)[0])]
+                raise ValidationError(
+                    f"history observation for unknown unit {bad['plant_id']!r}/{bad['unit_id']!r}"
+                )
+            day = obs["timestamp"].to_numpy(dtype="datetime64[ns]")
+            order = np.lexsort((day, rows))
+            rows, day = rows[order], day[order]
+            av = obs["availability"].to_numpy(dtype=float)[order]
+            pf = obs["performance"].to_numpy(dtype=float)[order]
+            count = np.bincount(rows, minlength=len(fleet))
+            first = np.concatenate([[0], np.cumsum(count)[:-1]])
+            k = np.arange(len(rows)) - first[rows]
+            keep = k >= (count[rows] - fleet.obs_capacity)
+            slot = k[keep] % fleet.obs_capacity
+            fleet.obs_day[rows[keep], slot] = day[keep]
+            fleet.obs_avail[rows[keep], slot] = av[keep]
+            fleet.obs_perf[rows[keep], slot] = pf[keep]
+            fleet.obs_n[:] = count
         rest = h[h["kind"] != "observation"].sort_values("seq", kind="stable")
         if len(rest):
             rest = rest.drop(columns="seq").reset_index(drop=True)

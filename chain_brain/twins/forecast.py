@@ -101,36 +101,46 @@ def weekly_factor_samples(
     """
     cap = fleet.obs_capacity
     n_obs = np.minimum(fleet.obs_n, cap)
-    f = fleet.obs_avail * np.nan_to_num(fleet.obs_perf, nan=0.0)
-    day = fleet.obs_day.astype(np.int64)
-    held = np.arange(cap)[None, :] < n_obs[:, None]
+    # slots 0..n_obs-1 hold the data until the ring wraps, so only the widest is needed
+    width = max(int(n_obs.max()) if len(n_obs) else 0, 1)
+    f = fleet.obs_avail[:, :width] * np.nan_to_num(fleet.obs_perf[:, :width], nan=0.0)
+    day = fleet.obs_day[:, :width].astype(np.int64)
+    held = np.arange(width)[None, :] < n_obs[:, None]
     day = np.where(held, day, np.iinfo(np.int64).max)
     order = np.argsort(day, axis=1, kind="stable")
     f = np.take_along_axis(np.where(held, f, np.nan), order, axis=1)
-    n_blocks = cap // 7
-    blocks = f[:, : n_blocks * 7].reshape(len(f), n_blocks, 7)
+    n_blocks = width // 7
+    blocks = np.nan_to_num(f[:, : n_blocks * 7]).reshape(len(f), n_blocks, 7)
     complete = np.arange(n_blocks)[None, :] < (n_obs // 7)[:, None]
-    with np.errstate(invalid="ignore"), _quiet():
-        weekly = np.where(complete, np.nanmean(blocks, axis=2), np.nan)
+    weekly = np.where(complete, blocks.mean(axis=2), np.nan)
     use_weekly = (n_obs // 7) >= min_weeks
-    k = max(n_blocks, cap)
-    out = np.full((len(f), k), np.nan)
-    out[:, :cap] = np.where(use_weekly[:, None], np.nan, f)
+    out = np.where(use_weekly[:, None], np.nan, f)
     out[:, :n_blocks] = np.where(use_weekly[:, None], weekly, out[:, :n_blocks])
     counts = np.where(use_weekly, n_obs // 7, n_obs)
     return out, counts.astype(np.int64)
 
 
-class _quiet:
-    def __enter__(self) -> None:
-        import warnings
+def _row_quantiles(
+    samples: npt.NDArray[np.float64], counts: npt.NDArray[np.int64], q: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """Quantiles (numpy's default linear method) of each row's first finite values.
 
-        self._w = warnings.catch_warnings()
-        self._w.__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc: object) -> None:
-        self._w.__exit__(*exc)
+    Equal to ``np.nanquantile(samples, q, axis=1).T`` but without numpy's
+    per-row loop over NaN-padded rows.
+    """
+    srt = np.sort(samples, axis=1)  # NaN last
+    c = counts[:, None].astype(float)
+    pos = q[None, :] * np.maximum(c - 1.0, 0.0)
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, np.maximum(counts[:, None] - 1, 0))
+    frac = pos - lo
+    if srt.shape[1] == 0:
+        return np.full((len(samples), len(q)), np.nan)
+    v_lo = np.take_along_axis(srt, lo, axis=1)
+    v_hi = np.take_along_axis(srt, hi, axis=1)
+    out = v_lo + (v_hi - v_lo) * frac
+    out[counts == 0] = np.nan
+    return out
 
 
 def _ramp_share(
@@ -213,8 +223,7 @@ def forecast_capacity(
         ).normalize() + pd.Timedelta(days=1)
     start_ns = np.datetime64(pd.Timestamp(start), "ns")
     samples, counts = weekly_factor_samples(fleet, min_weeks=min_weeks)
-    with _quiet():
-        fq = np.nanquantile(samples, q, axis=1).T  # (n, 3)
+    fq = _row_quantiles(samples, counts, q)  # (n, 3)
     day_len = a["shifts_per_day"] * a["hours_per_shift"]
     planned = a["planned_downtime_h_per_week"] / np.maximum(
         day_len * _popcount7(a["working_day_mask"]), 1e-12

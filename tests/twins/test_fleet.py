@@ -19,7 +19,13 @@ from chain_brain.twins.state import (
     UnitState,
 )
 from graph_schema.errors import NotFoundError, ValidationError
-from ingest.telemetry import LoadThresholds, classify_load, derive_load_thresholds, read_steel_energy, sample_data_dir
+from ingest.telemetry import (
+    LoadThresholds,
+    classify_load,
+    derive_load_thresholds,
+    read_steel_energy,
+    sample_data_dir,
+)
 
 TH = LoadThresholds(down=1.0, running=10.0, baseline=2.0, rated=102.0)
 DAY = pd.Timestamp("2024-01-01")  # a Monday
@@ -89,7 +95,15 @@ def test_state_changes_are_recorded_in_order() -> None:
     # L1: running -> idle at 18:00; S1: running from 00:00 to 14:00 -> idle;
     # S2: idle from the first reading, down 10:00-11:00, idle again
     assert rep.n_state_changes == len(h) == 5
-    got = list(zip(h["unit_id"], h["timestamp"].dt.strftime("%H:%M"), h["from_state"], h["to_state"], strict=True))
+    got = list(
+        zip(
+            h["unit_id"],
+            h["timestamp"].dt.strftime("%H:%M"),
+            h["from_state"],
+            h["to_state"],
+            strict=True,
+        )
+    )
     assert got == [
         ("S2", "00:00", 0, 1),
         ("S2", "10:00", 1, 2),
@@ -112,7 +126,9 @@ def test_planned_downtime_is_not_planned_production_time() -> None:
     f = TwinFleet.from_twins(twins)
     f.set_load_thresholds(TH)
     v = np.full((96, 1), 3.0)
-    v[:63, 0] = 102.0  # 63 of 96 intervals; planned share 21/168 = 1/8 -> A = 63 / (96 * 7/8) = 0.75
+    v[:63, 0] = (
+        102.0  # 63 of 96 intervals; planned share 21/168 = 1/8 -> A = 63 / (96 * 7/8) = 0.75
+    )
     f.apply_telemetry(_batch(v, ids=[("C", "K")]))
     assert f.observations()["availability"].iloc[0] == pytest.approx(0.75)
 
@@ -151,7 +167,10 @@ def test_bad_batch_is_refused_whole_and_reported(mutate, kind, row, column) -> N
     ids = [("A", "L1"), ("B", "S1"), ("B", "S2")]
     mutate(v, ts, ids)
     batch = TelemetryBatch(
-        ts, np.array([p for p, _ in ids], dtype=object), np.array([u for _, u in ids], dtype=object), v
+        ts,
+        np.array([p for p, _ in ids], dtype=object),
+        np.array([u for _, u in ids], dtype=object),
+        v,
     )
     with pytest.raises(TelemetryBatchError, match=kind) as err:
         f.apply_telemetry(batch)
@@ -174,7 +193,9 @@ def test_stale_batch_and_gap() -> None:
     v = _day_values()
     ts = pd.date_range(DAY + pd.Timedelta(days=1), periods=96, freq="15min").to_numpy().copy()
     ts[50:] += np.timedelta64(45, "m")  # three intervals missing before row 50
-    b = TelemetryBatch(ts, np.array(["A", "B", "B"], dtype=object), np.array(["L1", "S1", "S2"], dtype=object), v)
+    b = TelemetryBatch(
+        ts, np.array(["A", "B", "B"], dtype=object), np.array(["L1", "S1", "S2"], dtype=object), v
+    )
     rep = f.apply_telemetry(b)
     assert rep.applied and rep.counts() == {"gap": 1}
     assert rep.issues[["row", "value"]].values.tolist() == [[50, 3]]
@@ -236,7 +257,16 @@ def test_round_trip_through_frames() -> None:
     f = _fleet()
     f.apply_telemetry(_batch(_day_values()))
     f.apply_telemetry(_batch(_day_values(), day=DAY + pd.Timedelta(days=1)))
-    f.apply_events([TwinEvent("A", EventKind.MAINTENANCE, DAY + pd.Timedelta(days=9), end=DAY + pd.Timedelta(days=10))])
+    f.apply_events(
+        [
+            TwinEvent(
+                "A",
+                EventKind.MAINTENANCE,
+                DAY + pd.Timedelta(days=9),
+                end=DAY + pd.Timedelta(days=10),
+            )
+        ]
+    )
     fr = f.to_frames()
     g = TwinFleet.from_frames(fr)
     fr2 = g.to_frames()
@@ -270,10 +300,18 @@ def test_steel_sample_through_a_twin_matches_a_pandas_oracle() -> None:
     f.set_load_thresholds(th)
     long = d.assign(plant_id="DAEWOO", unit_id="shop").rename(columns={"start": "timestamp_start"})
     for _, day in long.groupby(long["timestamp_start"].dt.normalize()):
-        f.apply_telemetry(TelemetryBatch.from_long(day, timestamp="timestamp_start", value="usage_kwh"))
+        f.apply_telemetry(
+            TelemetryBatch.from_long(day, timestamp="timestamp_start", value="usage_kwh")
+        )
     state, util = classify_load(d["usage_kwh"], th)
     oracle = (
-        pd.DataFrame({"day": d["start"].dt.normalize(), "run": state == 0, "u": np.where(state == 0, util, np.nan)})
+        pd.DataFrame(
+            {
+                "day": d["start"].dt.normalize(),
+                "run": state == 0,
+                "u": np.where(state == 0, util, np.nan),
+            }
+        )
         .groupby("day")
         .agg(a=("run", "mean"), p=("u", "mean"))
     )

@@ -66,7 +66,14 @@ def test_down_unit_and_ramp_up_reduce_early_weeks() -> None:
     f = _one(ramp=RampUpCurve(days=7.0, start_fraction=0.0))
     _observe_weeks(f, [1.0, 1.0])
     f.apply_events(
-        [TwinEvent("P", EventKind.OUTAGE_START, START - pd.Timedelta(days=1), end=START + pd.Timedelta(days=7))]
+        [
+            TwinEvent(
+                "P",
+                EventKind.OUTAGE_START,
+                START - pd.Timedelta(days=1),
+                end=START + pd.Timedelta(days=7),
+            )
+        ]
     )
     t = forecast_capacity(f, horizon_weeks=3, start=START).table
     # week 1: down; week 2: linear ramp 0 -> 1, mean 0.5; week 3: full
@@ -90,7 +97,9 @@ def test_forecast_refuses_bad_arguments() -> None:
 
 
 def test_recovery_without_variability_is_deterministic() -> None:
-    r = simulate_recovery([5.0, 3.0], 0.0, 0.0, [10.0, 0.0], [0.5, 1.0], target=0.95, replications=50)
+    r = simulate_recovery(
+        [5.0, 3.0], 0.0, 0.0, [10.0, 0.0], [0.5, 1.0], target=0.95, replications=50
+    )
     expected = [5.0 + 10.0 * (0.95 - 0.5) / 0.5, 3.0]
     for arr in (r.p10, r.p50, r.p90, r.mean):
         np.testing.assert_allclose(arr, expected)
@@ -112,7 +121,9 @@ def test_recovery_with_restart_failures_matches_the_geometric_mean() -> None:
 
 def test_plant_recovers_when_its_slowest_unit_has() -> None:
     f = fleet_from_plant_records(
-        pd.DataFrame({"plant_id": ["A", "A"], "process": ["BF", "BOF"], "capacity_ttpa": [1.0, 1.0]})
+        pd.DataFrame(
+            {"plant_id": ["A", "A"], "process": ["BF", "BOF"], "capacity_ttpa": [1.0, 1.0]}
+        )
     )
     f.set_recovery_params("A", repair_mean_days=2.0, repair_cv=0.0, unit_id="BOF")
     f.set_recovery_params("A", repair_mean_days=9.0, repair_cv=0.0, unit_id="BF")
@@ -136,22 +147,37 @@ def test_plant_records_become_weekly_nameplates() -> None:
     assert tw.nameplate_per_week()["pig_iron"] == pytest.approx(1_500_000 / WEEKS_PER_YEAR)
     assert f.twin("Y").nameplate_per_week() == {"crude_steel": pytest.approx(7000.0)}
     with pytest.raises(ValidationError, match="'Z'"):
-        fleet_from_plant_records(pd.DataFrame({"plant_id": ["Z"], "process": ["BF"], "capacity_ttpa": [-5]}))
+        fleet_from_plant_records(
+            pd.DataFrame({"plant_id": ["Z"], "process": ["BF"], "capacity_ttpa": [-5]})
+        )
 
 
 def test_effective_capacity_sources() -> None:
     f = fleet_from_plant_records(
-        pd.DataFrame({"plant_id": ["T", "N"], "process": ["EAF", "EAF"], "capacity_ttpa": [365.2425, 365.2425]})
+        pd.DataFrame(
+            {
+                "plant_id": ["T", "N"],
+                "process": ["EAF", "EAF"],
+                "capacity_ttpa": [365.2425, 365.2425],
+            }
+        )
     )
     days = pd.date_range("2024-01-01", periods=28, freq="D")
     f.observe_daily("T", "EAF", days, np.full(28, 0.5), np.full(28, 0.8))
     surveyed = pd.DataFrame(
-        {"plant_id": ["S", "T"], "product": ["crude_steel", "crude_steel"], "capacity_per_week": [123.0, 1.0], "ttr_days": [30.0, 1.0]}
+        {
+            "plant_id": ["S", "T"],
+            "product": ["crude_steel", "crude_steel"],
+            "capacity_per_week": [123.0, 1.0],
+            "ttr_days": [30.0, 1.0],
+        }
     )
     out = effective_capacity(["T", "N", "S"], f, surveyed, seed=1).set_index("plant_id")
     assert out.loc["T", "source"] == "twin"
     assert out.loc["T", "capacity_per_week"] == pytest.approx(7000.0 * 0.4)
-    assert out.loc["N", "source"] == "surveyed" and out.loc["N", "capacity_per_week"] == pytest.approx(7000.0)
+    assert out.loc["N", "source"] == "surveyed" and out.loc[
+        "N", "capacity_per_week"
+    ] == pytest.approx(7000.0)
     assert out.loc["S", "source"] == "surveyed" and out.loc["S", "capacity_per_week"] == 123.0
     assert out.loc["S", "ttr_days_p50"] == 30.0
     assert out.loc["T", "ttr_days_p50"] > 0
@@ -165,7 +191,12 @@ def test_garment_teams_as_twins() -> None:
     sew = r.data[r.data["department"] == "sewing"]
     teams = sorted(sew["team_no"].unique())
     f = TwinFleet.from_twins(
-        [PlantTwin("garment", tuple(UnitState(f"team{t}", Process.SEWING, "garment", 100.0) for t in teams))]
+        [
+            PlantTwin(
+                "garment",
+                tuple(UnitState(f"team{t}", Process.SEWING, "garment", 100.0) for t in teams),
+            )
+        ]
     )
     for t, g in sew.groupby("team_no"):
         f.observe_daily("garment", f"team{t}", g["date"], np.ones(len(g)), g["efficiency"])
@@ -178,20 +209,54 @@ def test_garment_teams_as_twins() -> None:
 
 def test_supplygraph_plants_as_twins() -> None:
     d = sample_data_dir()
-    r = read_supplygraph_production(d / "supplygraph_production_unit.csv", d / "supplygraph_nodes_plant_storage.csv")
+    r = read_supplygraph_production(
+        d / "supplygraph_production_unit.csv", d / "supplygraph_nodes_plant_storage.csv"
+    )
     per_plant = r.data.groupby(["plant_id", "date"], as_index=False)["realised_output"].sum()
     demonstrated = per_plant.groupby("plant_id")["realised_output"].max()
     demonstrated = demonstrated[demonstrated > 0]
     f = TwinFleet.from_twins(
-        [PlantTwin(p, (UnitState("all", Process.FILLING, "fmcg", 7 * float(c)),)) for p, c in demonstrated.items()]
+        [
+            PlantTwin(p, (UnitState("all", Process.FILLING, "fmcg", 7 * float(c)),))
+            for p, c in demonstrated.items()
+        ]
     )
     for p, g in per_plant[per_plant["plant_id"].isin(demonstrated.index)].groupby("plant_id"):
         share = (g["realised_output"] / demonstrated[p]).to_numpy()
         f.observe_daily(str(p), "all", g["date"], share, np.ones(len(g)))
-    t = forecast_capacity(f, horizon_weeks=1, start=pd.Timestamp("2023-08-10")).table.set_index("plant_id")
+    t = forecast_capacity(f, horizon_weeks=1, start=pd.Timestamp("2023-08-10")).table.set_index(
+        "plant_id"
+    )
     weekly_out = per_plant.assign(w=(per_plant["date"] - per_plant["date"].min()).dt.days // 7)
     for p in demonstrated.index[:5]:
         wk = weekly_out[weekly_out["plant_id"] == p].groupby("w")["realised_output"].sum()
         wk = wk[wk.index < 31]  # complete 7-day blocks of 221 days
         assert t.loc[p, "p10"] <= t.loc[p, "p50"] <= t.loc[p, "p90"]
         assert wk.min() - 1e-6 <= t.loc[p, "p50"] <= wk.max() + 1e-6
+
+
+def test_row_quantiles_match_numpy_nanquantile() -> None:
+    from chain_brain.twins.forecast import _row_quantiles
+
+    rng = np.random.default_rng(3)
+    x = rng.random((50, 20))
+    counts = rng.integers(0, 21, 50)
+    x[np.arange(20)[None, :] >= counts[:, None]] = np.nan
+    q = np.array([0.1, 0.5, 0.9])
+    got = _row_quantiles(x, counts, q)
+    with np.errstate(all="ignore"), pytest.warns(RuntimeWarning):
+        want = np.nanquantile(x, q, axis=1).T
+    np.testing.assert_allclose(got, want, equal_nan=True)
+
+
+def test_ring_buffer_keeps_the_latest_days_through_a_round_trip() -> None:
+    u = UnitState("U", Process.EAF, "steel", 1000.0)
+    f = TwinFleet.from_twins([PlantTwin("P", (u,))], obs_capacity=14)
+    days = pd.date_range("2024-01-01", periods=21, freq="D")
+    f.observe_daily("P", "U", days, np.repeat([0.1, 0.5, 0.9], 7), np.ones(21))
+    obs = f.observations()
+    assert obs["day"].tolist() == list(days[7:])
+    g = TwinFleet.from_frames(f.to_frames(), obs_capacity=14)
+    pd.testing.assert_frame_equal(obs, g.observations())
+    t = forecast_capacity(g, horizon_weeks=1, start=START).table
+    assert t["p50"].iloc[0] == pytest.approx(700.0)
