@@ -27,7 +27,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -407,8 +407,10 @@ def _is_missing(v: object) -> bool:
 
 
 def _cell_text(v: object) -> object:
-    if isinstance(v, pd.Timestamp):
-        return v.strftime("%Y-%m-%d")
+    if isinstance(v, datetime):
+        return v.strftime("%Y-%m-%d") if v.time() == time(0) else v.isoformat()
+    if isinstance(v, date):
+        return v.isoformat()
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     if isinstance(v, (list, tuple, dict)):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import pandas as pd
 
@@ -30,7 +31,14 @@ __all__ = [
     "build_result",
     "write_rejects",
     "combine_results",
+    "Progress",
 ]
+
+
+class Progress(Protocol):
+    """What adapters call to report progress: a ``tqdm`` bar fits (``update(n)``)."""
+
+    def update(self, n: float | None = 1) -> bool | None: ...
 
 
 @dataclass
