@@ -525,3 +525,50 @@ class ChainGraph:
                 edge=e,
             )
         return g
+
+    # ------------------------------------------------------------------ supply offers
+    @cached_property
+    def offers(self) -> pd.DataFrame:
+        """One row per (supply node, product) it makes or ships.
+
+        Columns: ``node``, ``product`` (node indices), ``capacity`` (sum of ``PRODUCES``
+        capacity), ``shipped`` (sum of ``SUPPLIES`` volume carrying the product), ``weight``
+        (capacity where recorded, else shipped volume: the node's supply of the product)
+        and ``firm`` (operating firm, the node itself when unknown).
+        """
+        made = pd.DataFrame(
+            {
+                "node": self.prod_node,
+                "product": self.prod_product,
+                "capacity": self.prod_capacity,
+                "shipped": 0.0,
+            }
+        )
+        m = self.sup_product >= 0
+        shipped = pd.DataFrame(
+            {
+                "node": self.sup_src[m],
+                "product": self.sup_product[m],
+                "capacity": 0.0,
+                "shipped": self.sup_volume[m],
+            }
+        )
+        df = pd.concat([made, shipped], ignore_index=True)
+        df = df.groupby(["node", "product"], sort=True, as_index=False)[
+            ["capacity", "shipped"]
+        ].sum()
+        df["weight"] = np.where(df["capacity"] > 0, df["capacity"], df["shipped"])
+        node = df["node"].to_numpy()
+        op = self.node_operator[node]
+        df["firm"] = np.where(op >= 0, op, node).astype(_I)
+        return df
+
+    @cached_property
+    def product_supply(self) -> np.ndarray:
+        """Total supply (sum of offer weights) per product, aligned with :attr:`product_nodes`."""
+        o = self.offers
+        return np.bincount(
+            self.product_local(o["product"].to_numpy()),
+            weights=o["weight"].to_numpy(),
+            minlength=self.label_count[NodeLabel.PRODUCT],
+        )
