@@ -579,8 +579,8 @@ class TwinFleet:
         issues = []
         resolved: list[tuple[int, TwinEvent, npt.NDArray[np.int64]]] = []
         order = sorted(range(len(events)), key=lambda k: pd.Timestamp(events[k].start))
-        sim_state = {}
-        sim_since = {}
+        sim_state: dict[int, int] = {}
+        sim_since: dict[int, np.datetime64] = {}
         for k in order:
             e = events[k]
             try:
@@ -824,14 +824,23 @@ def _issue_block(
     return pd.DataFrame(
         {
             "kind": kind,
-            "plant_id": np.where(has_col, batch.plant_ids[safe_c] if n else [], None),
-            "unit_id": np.where(has_col, batch.unit_ids[safe_c] if n else [], None),
+            "plant_id": _pick(batch.plant_ids, safe_c, has_col),
+            "unit_id": _pick(batch.unit_ids, safe_c, has_col),
             "row": t_arr,
             "column": c_arr,
             "timestamp": np.where(has_t, ts, NAT),
             "value": values if values is not None else np.full(n, np.nan),
         }
     )
+
+
+def _pick(
+    ids: npt.NDArray[np.object_], cols: npt.NDArray[np.int64], has: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.object_]:
+    out = np.full(cols.shape, None, dtype=object)
+    if len(ids):
+        out[has] = ids[cols[has]]
+    return out
 
 
 def _event_issue(kind: str, k: int, e: TwinEvent, why: str) -> pd.DataFrame:

@@ -113,9 +113,9 @@ class RampUpCurve:
 
     Examples
     --------
-    >>> r = RampUpCurve(days=10.0, start_fraction=0.2)
-    >>> r.fraction(5.0), r.days_to_reach(0.6)
-    (0.6, 5.0)
+    >>> r = RampUpCurve(days=10.0, start_fraction=0.5)
+    >>> r.fraction(5.0), r.days_to_reach(0.75)
+    (0.75, 5.0)
     """
 
     days: float = 0.0
