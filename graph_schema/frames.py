@@ -271,8 +271,10 @@ def _check_props(
             ok = col.map(lambda v: v is None or isinstance(v, (list, tuple)) or v != v)
             flag(~ok.to_numpy(dtype=bool), prop.name, "not_a_list")
         else:
-            data[prop.name] = col.where(present, None).map(
-                lambda v: v if v is None else str(v).strip()
+            data[prop.name] = pd.Series(
+                [str(v).strip() if ok else None for v, ok in zip(col.tolist(), present, strict=True)],
+                index=data.index,
+                dtype=object,
             )
             if prop.choices:
                 flag(present & ~col.isin(prop.choices).to_numpy(), prop.name, "not_an_allowed_value")

@@ -5,8 +5,9 @@ One pure function, shared by every store backend, so the scoping rules live in o
 * **as_of** keeps only temporal relationships valid on that day
   (``valid_from <= as_of`` and (``valid_to`` empty or ``as_of < valid_to``)).
 * **chain** keeps the chain, its segments (``PART_OF``), their members (``IN_SEGMENT``),
-  the firms and plants that make the chain's products (``PRODUCES``) and the supply among
-  all of those.
+  the firms and plants that make the chain's products (``PRODUCES``), the firms operating
+  those plants (``OPERATES``), both ends of every ``SUPPLIES`` edge that carries a chain
+  product, and the supply among all of those.
 * **region** keeps the firms and plants ``LOCATED_IN`` the region, any region ``PART_OF``
   it (transitively) or, for a country id, the country.
 * **focus** keeps the firm or plant and everything ``tiers`` supply hops upstream
@@ -79,6 +80,15 @@ def _chain_members(data: GraphData, chain: str) -> set[Key]:
     for rf, d in _edges(data, RelType.PRODUCES):
         makers = d.loc[d["dst"].isin(products), "src"]
         keep |= {(rf.src_label.value, m) for m in makers}
+    plants = {i for lab, i in keep if lab == NodeLabel.PLANT.value}
+    for _, d in _edges(data, RelType.OPERATES):
+        keep |= {(NodeLabel.FIRM.value, f) for f in d.loc[d["dst"].isin(plants), "src"]}
+    for rf, d in _edges(data, RelType.SUPPLIES):
+        if "product" not in d.columns:
+            continue
+        trade = d[d["product"].isin(products)]
+        keep |= {(rf.src_label.value, m) for m in trade["src"]}
+        keep |= {(rf.dst_label.value, m) for m in trade["dst"]}
     return keep
 
 

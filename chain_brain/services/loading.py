@@ -1,0 +1,250 @@
+"""Loading data into a store: the bundled sample, a user's mapped file, a named dataset.
+
+``ingest`` reads and validates (pure); this module writes the validated frames to a store in
+one atomic write, keeps the rejects, retires facts that a newer snapshot of the same source
+no longer states (``valid_to``), and returns a report the CLI prints and the API returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from graph_schema.errors import ValidationError
+from graph_schema.frames import GraphData, RelFrame
+from graph_schema.model import REL_SCHEMAS
+
+from chain_brain.store import GraphStore, WriteResult
+
+__all__ = [
+    "LoadReport",
+    "load_sample",
+    "ingest_file",
+    "ingest_dataset",
+    "ingest_upload",
+    "write_result",
+    "retire_missing",
+]
+
+ProgressFn = Callable[[float, str], None]
+
+
+@dataclass
+class LoadReport:
+    """What a load did: the ingest run report, what was written, retired and rejected."""
+
+    source: str
+    rows_read: int
+    table: pd.DataFrame  # per entity: read, loaded, merged, rejected
+    written: WriteResult | None
+    retired: int = 0
+    rejects: pd.DataFrame = field(default_factory=pd.DataFrame)
+    rejects_path: Path | None = None
+    dry_run: bool = False
+    seconds: float = 0.0
+
+    @property
+    def rejected(self) -> int:
+        return int(self.table["rejected"].sum()) if len(self.table) else 0
+
+    @property
+    def loaded(self) -> int:
+        return int(self.table["loaded"].sum()) if len(self.table) else 0
+
+    def render(self) -> str:
+        """A readable report for a terminal."""
+        head = (
+            f"{'validated' if self.dry_run else 'loaded'} {self.source}: {self.rows_read:,} source rows, "
+            f"{self.loaded:,} facts {'valid' if self.dry_run else 'written'}, "
+            f"{self.rejected:,} rejected, {self.retired:,} retired in {self.seconds:.1f} s"
+        )
+        body = self.table.to_string(index=False) if len(self.table) else "(nothing read)"
+        tail = f"\nrejects: {self.rejects_path}" if self.rejects_path else ""
+        return f"{head}\n{body}{tail}"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "source": self.source,
+            "rows_read": self.rows_read,
+            "loaded": self.loaded,
+            "rejected": self.rejected,
+            "retired": self.retired,
+            "dry_run": self.dry_run,
+            "seconds": round(self.seconds, 3),
+            "entities": self.table.to_dict("records"),
+            "rejects_path": str(self.rejects_path) if self.rejects_path else None,
+        }
+
+
+@contextmanager
+def _bar(enabled: bool, desc: str) -> Iterator[Any]:
+    """A tqdm bar on stderr when ``enabled`` (rows read), else nothing."""
+    if not enabled:
+        yield None
+        return
+    from tqdm import tqdm
+
+    with tqdm(desc=desc, unit=" rows", leave=False) as bar:
+        yield bar
+
+
+def retire_missing(store: GraphStore, new: GraphData, as_of: str) -> GraphData:
+    """Relationship rows that retire facts of the same sources that ``new`` no longer states.
+
+    For every temporal relationship type (``SUPPLIES``), an open edge (no ``valid_to``) in
+    the store whose ``source`` also appears in ``new`` but which ``new`` does not contain is
+    closed with ``valid_to = as_of``.  History stays answerable with ``Scope(as_of=...)``.
+    """
+    temporal = {t for t, s in REL_SCHEMAS.items() if s.temporal}
+    new_frames = [rf for rf in new.rels if rf.type in temporal and len(rf)]
+    if not new_frames:
+        return GraphData()
+    sources = set(pd.concat([rf.data["source"] for rf in new_frames]).dropna().astype(str))
+    stated = {
+        (rf.type, rf.src_label, rf.dst_label, s, d, k)
+        for rf in new_frames
+        for s, d, k in zip(rf.data["src"], rf.data["dst"], rf.data["key"], strict=True)
+    }
+    current = store.snapshot()
+    out: list[RelFrame] = []
+    for rf in current.rels:
+        if rf.type not in temporal or not len(rf):
+            continue
+        d = rf.data
+        open_ = d["valid_to"].isna() if "valid_to" in d.columns else pd.Series(True, index=d.index)
+        mine = d["source"].astype(str).isin(sources) & open_
+        cand = d[mine]
+        gone = [
+            (rf.type, rf.src_label, rf.dst_label, s, t, k) not in stated
+            for s, t, k in zip(cand["src"], cand["dst"], cand["key"], strict=True)
+        ]
+        retired = cand[gone]
+        if len(retired):
+            keep = ["src", "dst", "key", "source", "snapshot", "loaded_at", "confidence"]
+            rows = retired[keep].assign(valid_to=as_of)
+            out.append(RelFrame(rf.type, rf.src_label, rf.dst_label, rows.reset_index(drop=True)))
+    return GraphData([], out)
+
+
+def write_result(
+    store: GraphStore,
+    result: object,
+    *,
+    dry_run: bool = False,
+    retire: bool = False,
+    as_of: str | None = None,
+    rejects_path: str | Path | None = None,
+    started: float | None = None,
+) -> LoadReport:
+    """Write an ``ingest`` result (graph, rejects, report) to ``store`` in one write."""
+    import time
+
+    from ingest.result import IngestResult, write_rejects
+
+    if not isinstance(result, IngestResult):
+        raise ValidationError(f"Expected an ingest result, got {type(result).__name__}.")
+    t0 = started if started is not None else time.perf_counter()
+    written = None
+    retired = 0
+    if not dry_run:
+        data = result.graph
+        if retire:
+            day = as_of or datetime.now(UTC).strftime("%Y-%m-%d")
+            closing = retire_missing(store, data, day)
+            retired = closing.n_rels
+            data = GraphData(list(data.nodes), [*data.rels, *closing.rels])
+        written = store.write(data)
+    path = None
+    if rejects_path is not None and len(result.rejects):
+        path = write_rejects(result.rejects, rejects_path)
+    return LoadReport(
+        source=result.report.source,
+        rows_read=result.report.rows_read,
+        table=result.report.table(),
+        written=written,
+        retired=retired,
+        rejects=result.rejects,
+        rejects_path=path,
+        dry_run=dry_run,
+        seconds=time.perf_counter() - t0,
+    )
+
+
+def load_sample(store: GraphStore, *, progress: bool = False) -> LoadReport:
+    """Load the bundled real sample (steel chain from Global Energy Monitor plants, Apple's
+    supplier network) into ``store``."""
+    import time
+
+    from ingest.sample import load_sample as read_sample
+
+    t0 = time.perf_counter()
+    with _bar(progress, "reading sample") as bar:
+        result = read_sample(progress=bar)
+    store.init()
+    return write_result(store, result, started=t0)
+
+
+def ingest_file(
+    store: GraphStore,
+    path: str | Path,
+    mapping: str | Path,
+    *,
+    dry_run: bool = False,
+    retire: bool = False,
+    as_of: str | None = None,
+    rejects_path: str | Path | None = None,
+    progress: bool = False,
+) -> LoadReport:
+    """Read ``path`` with the YAML ``mapping``, validate, and (unless ``dry_run``) write it."""
+    import time
+
+    from ingest.run import ingest_file as read_file
+
+    t0 = time.perf_counter()
+    with _bar(progress, f"reading {Path(path).name}") as bar:
+        result = read_file(Path(path), Path(mapping), progress=bar)
+    return write_result(
+        store, result, dry_run=dry_run, retire=retire, as_of=as_of, rejects_path=rejects_path, started=t0
+    )
+
+
+def ingest_dataset(
+    store: GraphStore,
+    name: str,
+    data_dir: str | Path,
+    *,
+    dry_run: bool = False,
+    rejects_path: str | Path | None = None,
+    progress: bool = False,
+) -> LoadReport:
+    """Read one of the named real datasets (gem-steel, apple-suppliers, scms, ...)."""
+    import time
+
+    from ingest.run import ingest_dataset as read_dataset
+
+    t0 = time.perf_counter()
+    with _bar(progress, f"reading {name}") as bar:
+        result = read_dataset(name, Path(data_dir), progress=bar)
+    return write_result(store, result, dry_run=dry_run, rejects_path=rejects_path, started=t0)
+
+
+def ingest_upload(
+    store: GraphStore,
+    path: str | Path,
+    mapping_path: str | Path,
+    dry_run: bool = False,
+    progress: ProgressFn | None = None,
+) -> LoadReport:
+    """The API's ingest job: a file and its mapping, with a progress callback."""
+    if progress:
+        progress(0.05, "reading")
+    report = ingest_file(store, path, mapping_path, dry_run=dry_run)
+    if progress:
+        progress(1.0, "done")
+    return report
