@@ -47,6 +47,7 @@ __all__ = [
     "simulate_recovery",
     "fleet_time_to_recover",
     "weekly_factor_samples",
+    "estimate_recovery_params",
 ]
 
 _NS_PER_DAY = 86_400 * 10**9
@@ -377,5 +378,48 @@ def fleet_time_to_recover(
             "ttr_p50": p50,
             "ttr_p90": p90,
             "ttr_mean": per_plant.mean(axis=1),
+        }
+    )
+
+
+def estimate_recovery_params(fleet: TwinFleet, *, min_spells: int = 3) -> pd.DataFrame:
+    """Fit each unit's repair-time model to the down spells in its history.
+
+    A down spell runs from a state change into DOWN to the next change out of
+    it.  Units with at least ``min_spells`` closed spells get
+    ``repair_mean_days`` = mean spell length and ``repair_cv`` = its sample
+    standard deviation over the mean (method of moments for the gamma model of
+    :func:`simulate_recovery`); the others keep their values.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``plant_id``, ``unit_id``, ``n_spells``, ``repair_mean_days``,
+        ``repair_cv`` for the units that were updated.
+    """
+    h = fleet.history()
+    h = h[h["kind"] == "state"].sort_values("seq", kind="stable")
+    cols = ["plant_id", "unit_id", "n_spells", "repair_mean_days", "repair_cv"]
+    if h.empty:
+        return pd.DataFrame(columns=cols)
+    nxt = h.groupby(["plant_id", "unit_id"], sort=False)["timestamp"].shift(-1)
+    spell = h.assign(days=(nxt - h["timestamp"]).dt.total_seconds() / 86_400.0)
+    spell = spell[(spell["to_state"] == 2) & spell["days"].notna()]
+    stats = spell.groupby(["plant_id", "unit_id"], sort=False)["days"].agg(["size", "mean", "std"])
+    stats = stats[stats["size"] >= min_spells].reset_index()
+    if stats.empty:
+        return pd.DataFrame(columns=cols)
+    cv = (stats["std"].fillna(0.0) / stats["mean"].where(stats["mean"] > 0)).fillna(0.0)
+    keys = pd.MultiIndex.from_arrays([fleet.a["plant_id"], fleet.a["unit_id"]])
+    rows = keys.get_indexer(pd.MultiIndex.from_arrays([stats["plant_id"], stats["unit_id"]]))
+    fleet.a["repair_mean_days"][rows] = stats["mean"].to_numpy()
+    fleet.a["repair_cv"][rows] = cv.to_numpy()
+    return pd.DataFrame(
+        {
+            "plant_id": stats["plant_id"],
+            "unit_id": stats["unit_id"],
+            "n_spells": stats["size"].astype(np.int64),
+            "repair_mean_days": stats["mean"],
+            "repair_cv": cv,
         }
     )

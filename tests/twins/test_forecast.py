@@ -10,6 +10,7 @@ from chain_brain.twins.capacity import effective_capacity, fleet_from_plant_reco
 from chain_brain.twins.events import EventKind, TwinEvent
 from chain_brain.twins.fleet import TwinFleet
 from chain_brain.twins.forecast import (
+    estimate_recovery_params,
     fleet_time_to_recover,
     forecast_capacity,
     simulate_recovery,
@@ -260,3 +261,22 @@ def test_ring_buffer_keeps_the_latest_days_through_a_round_trip() -> None:
     pd.testing.assert_frame_equal(obs, g.observations())
     t = forecast_capacity(g, horizon_weeks=1, start=START).table
     assert t["p50"].iloc[0] == pytest.approx(700.0)
+
+
+def test_repair_model_is_fitted_to_down_spells() -> None:
+    f = _one()
+    t = pd.Timestamp("2024-01-01")
+    events = []
+    for start, days in [(0, 1.0), (10, 2.0), (20, 3.0)]:
+        s = t + pd.Timedelta(days=start)
+        events += [
+            TwinEvent("P", EventKind.OUTAGE_START, s),
+            TwinEvent("P", EventKind.OUTAGE_END, s + pd.Timedelta(days=days)),
+        ]
+    f.apply_events(events)
+    fit = estimate_recovery_params(f)
+    assert fit["n_spells"].tolist() == [3]
+    assert fit["repair_mean_days"].iloc[0] == pytest.approx(2.0)
+    assert fit["repair_cv"].iloc[0] == pytest.approx(0.5)  # sample std 1.0 / mean 2.0
+    assert f.a["repair_mean_days"][0] == pytest.approx(2.0)
+    assert estimate_recovery_params(_one()).empty
