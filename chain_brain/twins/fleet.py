@@ -29,6 +29,7 @@ from chain_brain.twins.state import (
     RampUpCurve,
     RunState,
     ShiftCalendar,
+    StateChange,
     UnitState,
 )
 from graph_schema.errors import NotFoundError, ValidationError
@@ -406,6 +407,9 @@ class TwinFleet:
           part of planned production time, Nakajima 1988);
         * performance = mean utilisation over running intervals.
 
+        Each calendar day in a batch becomes one daily observation, so feed
+        whole days (a day split over two batches gives two observations).
+
         Parameters
         ----------
         batch : TelemetryBatch
@@ -659,6 +663,20 @@ class TwinFleet:
         if not self._history:
             return _empty_history()
         return pd.concat(self._history, ignore_index=True)[list(HISTORY_COLUMNS)]
+
+    def state_changes(self, plant_id: str) -> list[StateChange]:
+        """The typed state-change history of one plant, oldest first."""
+        self.rows_of(plant_id)
+        h = self.history()
+        h = h[(h["kind"] == "state") & (h["plant_id"] == plant_id)]
+        return [
+            StateChange(
+                pd.Timestamp(t), str(p), str(u), RunState(int(f)), RunState(int(to)), str(c)
+            )
+            for t, p, u, f, to, c in h[
+                ["timestamp", "plant_id", "unit_id", "from_state", "to_state", "cause"]
+            ].itertuples(index=False)
+        ]
 
     def maintenance_windows(self) -> pd.DataFrame:
         """Recorded maintenance windows (``plant_id``, ``unit_id``, ``timestamp``, ``end``)."""

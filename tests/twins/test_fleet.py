@@ -115,6 +115,13 @@ def test_state_changes_are_recorded_in_order() -> None:
     assert s2.state == RunState.IDLE and s2.state_since == DAY + pd.Timedelta(hours=11)
     assert s2.restart_at == DAY + pd.Timedelta(hours=11)
     assert h["seq"].tolist() == [0, 1, 2, 3, 4]
+    typed = f.state_changes("B")
+    assert [(c.unit_id, c.to_state) for c in typed] == [
+        ("S2", RunState.IDLE),
+        ("S2", RunState.DOWN),
+        ("S2", RunState.IDLE),
+        ("S1", RunState.IDLE),
+    ]
 
 
 def test_planned_downtime_is_not_planned_production_time() -> None:
