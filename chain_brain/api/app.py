@@ -1,0 +1,147 @@
+"""The FastAPI application: :func:`create_app` builds it, its lifespan opens the store."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from chain_brain.api.deps import ApiContext
+from chain_brain.api.problems import problem, problem_handler
+from chain_brain.services.jobs import JobRunner, recover_interrupted
+from chain_brain.services.security import KeyRing, PayloadTooLargeError, RateLimiter
+from chain_brain.settings import Settings
+from chain_brain.store import GraphStore
+from graph_schema.errors import ChainBrainError
+
+__all__ = ["create_app", "serve", "DEFAULT_KEYS_FILE", "BodyLimit"]
+
+DEFAULT_KEYS_FILE = ".chain-brain/api-keys.json"
+JOB_WORKERS = 2
+
+
+class BodyLimit:
+    """ASGI middleware refusing request bodies over ``max_bytes`` with 413.
+
+    A declared ``Content-Length`` over the limit is refused before reading; a chunked body
+    is counted as it streams and refused when it crosses the limit.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
+                body = problem(
+                    413,
+                    "payload-too-large",
+                    f"Request body of {int(value):,} bytes exceeds the limit of {self.max_bytes:,} bytes.",
+                    instance=scope.get("path"),
+                )
+                from chain_brain.api.problems import problem_response
+
+                await problem_response(body)(scope, receive, send)
+                return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise PayloadTooLargeError(
+                        f"Request body exceeds the limit of {self.max_bytes:,} bytes."
+                    )
+            return message
+
+        await self.app(scope, counted, send)
+
+
+def create_app(settings: Settings, *, store: GraphStore | None = None) -> FastAPI:
+    """The chain-brain API.
+
+    Parameters
+    ----------
+    settings : configuration (store URI, keys file, request size and rate limits).
+    store : an open store to serve; when None the lifespan opens ``settings.store`` and
+        closes it on shutdown.  Nothing is opened before the app starts.
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own = store is None
+        opened: GraphStore = settings.open_store() if store is None else store
+        jobs = None
+        try:
+            recover_interrupted(opened)
+            jobs = JobRunner(opened, max_workers=JOB_WORKERS)
+            keys = KeyRing(Path(settings.api_keys_file or DEFAULT_KEYS_FILE))
+            app.state.ctx = ApiContext(
+                settings, opened, jobs, keys, RateLimiter(settings.rate_limit_per_minute)
+            )
+            yield
+        finally:
+            if jobs is not None:
+                jobs.shutdown()
+            if own:
+                opened.close()
+
+    from chain_brain.api.routers import (
+        admin,
+        analysis,
+        chains,
+        exports,
+        health,
+        ingest,
+        jobs,
+        nodes,
+        scenarios,
+        twins,
+    )
+
+    tags: list[dict[str, Any]] = [
+        {"name": "health", "description": "liveness and schema version"},
+        {"name": "chains", "description": "industry chains (产业链) and their segments (环节)"},
+        {"name": "firms", "description": "firms: search, filters, pages"},
+        {"name": "plants", "description": "plants: search, filters, pages"},
+        {"name": "products", "description": "products: search, pages"},
+        {"name": "graph", "description": "supply neighbourhoods"},
+        {"name": "analysis", "description": "chokepoint / weak-link analyses as jobs"},
+        {"name": "scenarios", "description": "what-if disruption scenarios as jobs"},
+        {"name": "twins", "description": "plant twins: telemetry, events, forecasts"},
+        {"name": "ingest", "description": "file uploads loaded as jobs"},
+        {"name": "exports", "description": "snapshots as CSV, Parquet or GraphML"},
+        {"name": "jobs", "description": "background work: progress and cancellation"},
+        {"name": "admin", "description": "API keys and the audit log"},
+    ]
+    app = FastAPI(
+        title="chain-brain",
+        summary="Industry-chain digital brain (产业链数字大脑)",
+        version="0.1.0",
+        lifespan=lifespan,
+        openapi_tags=tags,
+    )
+    for exc in (ChainBrainError, RequestValidationError, StarletteHTTPException, Exception):
+        app.add_exception_handler(exc, problem_handler)
+    for module in (health, chains, nodes, analysis, scenarios, twins, ingest, exports, jobs, admin):
+        app.include_router(module.router)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    return app
+
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Run the API with uvicorn until interrupted."""
+    import uvicorn
+
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")

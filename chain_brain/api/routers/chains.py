@@ -1,0 +1,107 @@
+"""Chains (产业链) and their segments (环节): the list and one chain's map."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from chain_brain.api.deps import PrincipalDep, StoreDep
+from chain_brain.api.models import (
+    ChainMapPublic,
+    ChainPage,
+    ChainPublic,
+    TablePage,
+    jsonable,
+    table_rows,
+)
+from chain_brain.api.problems import responses
+from chain_brain.services import chains as chain_service
+from chain_brain.services.security import scoped
+from chain_brain.store import Scope
+from graph_schema.errors import NotFoundError
+
+router = APIRouter(prefix="/chains", tags=["chains"])
+AsOf = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="ISO date")]
+
+
+@router.get("", response_model=ChainPage, responses=responses())
+def list_chains(
+    store: StoreDep,
+    principal: PrincipalDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ChainPage:
+    """Every chain visible to the caller with its number of segments."""
+    chains = chain_service.list_chains(store)
+    if principal.chain is not None:
+        chains = [c for c in chains if c.id == principal.chain]
+    chains.sort(key=lambda c: c.id)
+    items = [
+        ChainPublic(id=c.id, name_en=c.name_en, name_zh=c.name_zh, segments=c.segments)
+        for c in chains
+    ]
+    return ChainPage(
+        items=items[offset : offset + limit], total=len(items), limit=limit, offset=offset
+    )
+
+
+@router.get("/{chain_id}", response_model=ChainMapPublic, responses=responses(403, 404))
+def get_chain_map(
+    chain_id: str, store: StoreDep, principal: PrincipalDep, as_of: AsOf = None
+) -> ChainMapPublic:
+    """The chain's map: segments upstream to downstream with counts, capacity and flows."""
+    scoped(principal, Scope(chain=chain_id))
+    m = chain_service.chain_map(store, chain_id, as_of=as_of)
+    return ChainMapPublic(
+        chain=jsonable(m.chain),
+        segments=table_rows(m.segments),
+        flows=table_rows(m.flows),
+    )
+
+
+@router.get("/{chain_id}/segments", response_model=TablePage, responses=responses(403, 404))
+def list_segments(
+    chain_id: str, store: StoreDep, principal: PrincipalDep, as_of: AsOf = None
+) -> TablePage:
+    """The segments of a chain, ordered upstream first."""
+    scoped(principal, Scope(chain=chain_id))
+    segs = chain_service.chain_map(store, chain_id, as_of=as_of).segments
+    return TablePage(
+        name="segments",
+        columns=[str(c) for c in segs.columns],
+        rows=table_rows(segs),
+        total=len(segs),
+        limit=max(1, len(segs)),
+        offset=0,
+    )
+
+
+@router.get(
+    "/{chain_id}/segments/{segment_id}/members",
+    response_model=TablePage,
+    responses=responses(403, 404),
+)
+def segment_members(
+    chain_id: str,
+    segment_id: str,
+    store: StoreDep,
+    principal: PrincipalDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> TablePage:
+    """Products, firms and plants of one segment (label, id, via)."""
+    scoped(principal, Scope(chain=chain_id))
+    m = chain_service.chain_map(store, chain_id)
+    if segment_id not in set(m.segments["id"].astype(str)):
+        raise NotFoundError(f"Chain {chain_id!r} has no segment {segment_id!r}.")
+    rows = m.members[m.members["segment"] == segment_id].sort_values(["label", "id"])
+    page = rows.iloc[offset : offset + limit]
+    return TablePage(
+        name="members",
+        columns=[str(c) for c in rows.columns],
+        rows=table_rows(page),
+        total=len(rows),
+        limit=limit,
+        offset=offset,
+    )

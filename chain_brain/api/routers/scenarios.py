@@ -1,0 +1,102 @@
+"""What-if scenarios: define one, run it as a job, read progress and results, compare.
+The work is done by :mod:`chain_brain.services.scenarios`."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import Depends, Query, Response, status
+
+from chain_brain.api.deps import JobsDep, StoreDep, allow, service
+from chain_brain.api.models import (
+    ComparisonPublic,
+    JobPublic,
+    ScenarioCreate,
+    ScenarioPublic,
+    jsonable,
+)
+from chain_brain.api.problems import responses
+from chain_brain.api.runs import runs_router, start_job, visible_run
+from chain_brain.services.jobs import ProgressFn
+from chain_brain.services.security import Permission, Principal, audit, scoped
+from chain_brain.store import RunRecord
+
+KIND = "scenario"
+SPEC_KIND = "scenario-spec"
+router = runs_router(KIND, "/scenarios", "scenarios")
+Reader = Annotated[Principal, Depends(allow(Permission.READ))]
+Runner = Annotated[Principal, Depends(allow(Permission.RUN_SCENARIO))]
+
+
+def _spec(run: RunRecord) -> ScenarioPublic:
+    return ScenarioPublic(id=run.id, created_at=run.created_at, **run.params)  # type: ignore[arg-type]
+
+
+@router.post(
+    "", response_model=ScenarioPublic, status_code=status.HTTP_201_CREATED, responses=responses(403)
+)
+def create_scenario(
+    body: ScenarioCreate, store: StoreDep, principal: Runner, response: Response
+) -> ScenarioPublic:
+    """Define a what-if (disrupted nodes, remaining capacity, duration, scope)."""
+    scope = scoped(principal, body.scope.to_scope())
+    body = body.model_copy(update={"scope": body.scope.model_copy(update={"chain": scope.chain})})
+    run = RunRecord(
+        kind=SPEC_KIND,
+        id=uuid.uuid4().hex,
+        params=body.model_dump(mode="json"),
+        tenant=principal.tenant_key,
+    )
+    store.save_run(run)
+    audit(store, principal, "create-scenario", f"scenario:{run.id}")
+    response.headers["Location"] = f"/scenarios/{run.id}"
+    return _spec(run)
+
+
+@router.get("", response_model=list[ScenarioPublic], responses=responses())
+def list_scenarios(store: StoreDep, principal: Reader) -> list[ScenarioPublic]:
+    """Scenario definitions visible to the caller, newest first."""
+    return [_spec(r) for r in store.list_runs(SPEC_KIND) if principal.sees_tenant(r.tenant)]
+
+
+@router.get("/compare", response_model=ComparisonPublic, responses=responses(404, 501))
+def compare(
+    a: Annotated[str, Query(description="scenario run id")],
+    b: Annotated[str, Query(description="scenario run id")],
+    store: StoreDep,
+    principal: Reader,
+) -> ComparisonPublic:
+    """What differs between two scenario runs."""
+    visible_run(store, principal, KIND, a)
+    visible_run(store, principal, KIND, b)
+    compare_runs = service("scenarios", "compare_runs")
+    return ComparisonPublic(a=a, b=b, result=jsonable(compare_runs(store, a, b)))
+
+
+@router.get("/{scenario_id}", response_model=ScenarioPublic, responses=responses(404))
+def get_scenario(scenario_id: str, store: StoreDep, principal: Reader) -> ScenarioPublic:
+    """One scenario definition."""
+    return _spec(visible_run(store, principal, SPEC_KIND, scenario_id))
+
+
+@router.post(
+    "/{scenario_id}/runs",
+    response_model=JobPublic,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=responses(403, 404, 501),
+)
+def run_scenario(
+    scenario_id: str, store: StoreDep, jobs: JobsDep, principal: Runner, response: Response
+) -> JobPublic:
+    """Run a scenario as a job; the result is a run of kind ``scenario``."""
+    spec = ScenarioCreate.model_validate(
+        {k: v for k, v in visible_run(store, principal, SPEC_KIND, scenario_id).params.items()}
+    )
+    scoped(principal, spec.scope.to_scope())
+    run = service("scenarios", "run_scenario")
+
+    def work(progress: ProgressFn) -> RunRecord:
+        return run(store, spec, progress)  # type: ignore[no-any-return]
+
+    return start_job(jobs, store, principal, response, KIND, work, {"scenario": scenario_id})

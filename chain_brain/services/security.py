@@ -1,0 +1,439 @@
+"""Who may do what: API keys, roles, tenants, rate limits, redaction and the audit log.
+
+The API and any other front end go through these functions, so each access rule lives in
+one place:
+
+* **API keys** are random 32-byte tokens shown once; the keys file stores only a
+  ``hashlib.scrypt`` digest with a per-key salt (RFC 7914, n=2**14, r=8, p=1), the key id,
+  role and tenant binding.  Lookup is by the key id prefix (``cb_<id>_<secret>``), then a
+  constant-time comparison of the digest.
+* **Roles** (:class:`Role`) map to permissions (:data:`PERMISSIONS`): ``admin`` everything;
+  ``analyst`` reads everything, runs analyses, scenarios and ingests, writes twin data;
+  ``chain-lead`` reads and runs analyses and scenarios on its own chain only;
+  ``viewer`` reads only.
+* **Tenants**: a principal bound to a chain (a chain-lead always is) sees only that chain's
+  part of the graph (:func:`scoped`), and supply volumes, shares and prices of relationships
+  its own firm is not a party to are removed (:func:`redact`).
+* **Rate limit**: one in-memory token bucket per key (:class:`RateLimiter`).
+* **Audit**: writes, ingests, analysis and scenario runs are stored as runs of kind
+  ``"audit"`` (:func:`audit`); the record holds the key id, never the key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import threading
+import time
+import uuid
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+
+import pandas as pd
+
+from chain_brain.store import GraphStore, RunRecord, Scope
+from graph_schema.errors import ChainBrainError, NotFoundError, ValidationError
+from graph_schema.frames import GraphData, RelFrame
+from graph_schema.model import NodeLabel, RelType
+
+__all__ = [
+    "Role",
+    "Permission",
+    "PERMISSIONS",
+    "Principal",
+    "ApiKeyRecord",
+    "KeyRing",
+    "create_api_key",
+    "AuthenticationError",
+    "PermissionDeniedError",
+    "RateLimitedError",
+    "PayloadTooLargeError",
+    "RateLimiter",
+    "require",
+    "scoped",
+    "redact",
+    "chain_members",
+    "audit",
+    "list_audit",
+    "CONFIDENTIAL_PROPS",
+    "AUDIT_KIND",
+]
+
+AUDIT_KIND = "audit"
+KEY_PREFIX = "cb"
+# Properties of SUPPLIES (and any relationship) that are confidential to the two parties.
+CONFIDENTIAL_PROPS: frozenset[str] = frozenset(
+    {"volume", "share", "price", "unit_price", "value", "amount"}
+)
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
+
+
+class AuthenticationError(ChainBrainError):
+    """No API key, or a key that is unknown or revoked (HTTP 401)."""
+
+
+class PermissionDeniedError(ChainBrainError):
+    """The principal's role or tenant does not allow the action (HTTP 403)."""
+
+
+class RateLimitedError(ChainBrainError):
+    """The key spent its request budget (HTTP 429); ``retry_after`` in seconds."""
+
+    def __init__(self, message: str, *, retry_after: float = 1.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PayloadTooLargeError(ChainBrainError):
+    """A request body exceeds the configured limit (HTTP 413)."""
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    ANALYST = "analyst"
+    CHAIN_LEAD = "chain-lead"
+    VIEWER = "viewer"
+
+
+class Permission(StrEnum):
+    READ = "read"  # graph, chains, runs, jobs, twin state
+    READ_CONFIDENTIAL = "read-confidential"  # volumes, shares, prices of every party
+    RUN_ANALYSIS = "run-analysis"
+    RUN_SCENARIO = "run-scenario"
+    WRITE_TWIN = "write-twin"  # telemetry and events
+    INGEST = "ingest"
+    EXPORT = "export"
+    MANAGE_KEYS = "manage-keys"
+    READ_AUDIT = "read-audit"
+
+
+_P = Permission
+PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.ANALYST: frozenset(
+        {
+            _P.READ,
+            _P.READ_CONFIDENTIAL,
+            _P.RUN_ANALYSIS,
+            _P.RUN_SCENARIO,
+            _P.WRITE_TWIN,
+            _P.INGEST,
+            _P.EXPORT,
+        }
+    ),
+    Role.CHAIN_LEAD: frozenset({_P.READ, _P.RUN_ANALYSIS, _P.RUN_SCENARIO, _P.EXPORT}),
+    Role.VIEWER: frozenset({_P.READ}),
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the key id (never the key), role and tenant binding."""
+
+    key_id: str
+    role: Role
+    tenant: str | None = None
+    chain: str | None = None  # bound chain: sees only this chain
+    firm: str | None = None  # its own firm: its relationships are not redacted
+
+    def can(self, permission: Permission) -> bool:
+        return permission in PERMISSIONS[self.role]
+
+    @property
+    def is_bound(self) -> bool:
+        return self.chain is not None
+
+    @property
+    def tenant_key(self) -> str | None:
+        """The tenant runs and jobs of this principal are filed under (None: global)."""
+        if self.tenant is not None:
+            return self.tenant
+        return f"chain:{self.chain}" if self.chain is not None else None
+
+    def sees_tenant(self, tenant: str | None) -> bool:
+        """Unbound principals see every tenant; bound ones only their own."""
+        return not self.is_bound or tenant == self.tenant_key
+
+
+def require(principal: Principal, permission: Permission) -> None:
+    """Raise :class:`PermissionDeniedError` unless ``principal`` holds ``permission``."""
+    if not principal.can(permission):
+        raise PermissionDeniedError(
+            f"Role {principal.role.value!r} (key {principal.key_id!r}) lacks permission "
+            f"{permission.value!r}."
+        )
+
+
+# ---------------------------------------------------------------------------- keys
+
+
+@dataclass
+class ApiKeyRecord:
+    """One stored key: id, role, binding and the scrypt digest of the secret."""
+
+    key_id: str
+    role: Role
+    salt: str
+    digest: str
+    tenant: str | None = None
+    chain: str | None = None
+    firm: str | None = None
+    created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
+    revoked: bool = False
+
+    def principal(self) -> Principal:
+        return Principal(self.key_id, self.role, self.tenant, self.chain, self.firm)
+
+
+def _digest(secret: str, salt: bytes) -> str:
+    return hashlib.scrypt(secret.encode(), salt=salt, **_SCRYPT).hex()  # type: ignore[arg-type]
+
+
+class KeyRing:
+    """The API keys of one keys file (JSON), loaded once and written atomically."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._keys: dict[str, ApiKeyRecord] = {}
+        self._verified: dict[str, str] = {}  # digest cache: key_id -> sha256(secret)
+        if self.path.exists():
+            try:
+                rows = json.loads(self.path.read_text(encoding="utf-8"))
+            except (OSError, json.JSONDecodeError) as exc:
+                raise ValidationError(f"API keys file {self.path} is unreadable: {exc}") from exc
+            for row in rows:
+                rec = ApiKeyRecord(**{**row, "role": Role(row["role"])})
+                self._keys[rec.key_id] = rec
+
+    def _save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(self.path.suffix + ".tmp")
+        rows = [{**asdict(r), "role": r.role.value} for r in self._keys.values()]
+        tmp.write_text(json.dumps(rows, indent=1), encoding="utf-8")
+        tmp.chmod(0o600)
+        tmp.replace(self.path)
+
+    def create(
+        self,
+        role: Role | str,
+        tenant: str | None = None,
+        *,
+        chain: str | None = None,
+        firm: str | None = None,
+    ) -> tuple[ApiKeyRecord, str]:
+        """Create a key; return its record and the plaintext key (shown only this once)."""
+        try:
+            role = Role(role)
+        except ValueError:
+            known = ", ".join(r.value for r in Role)
+            raise ValidationError(f"Unknown role {role!r}; expected one of {known}.") from None
+        if role is Role.CHAIN_LEAD and (chain is None or firm is None):
+            raise ValidationError(
+                f"A chain-lead key must be bound to a chain and a firm; got {chain=}, {firm=}."
+            )
+        key_id = secrets.token_hex(6)
+        secret = secrets.token_urlsafe(32)
+        salt = secrets.token_bytes(16)
+        rec = ApiKeyRecord(key_id, role, salt.hex(), _digest(secret, salt), tenant, chain, firm)
+        with self._lock:
+            self._keys[key_id] = rec
+            self._save()
+        return rec, f"{KEY_PREFIX}_{key_id}_{secret}"
+
+    def revoke(self, key_id: str) -> None:
+        with self._lock:
+            rec = self._keys.get(key_id)
+            if rec is None:
+                raise NotFoundError(f"No API key with id {key_id!r}.")
+            rec.revoked = True
+            self._verified.pop(key_id, None)
+            self._save()
+
+    def records(self) -> list[ApiKeyRecord]:
+        return list(self._keys.values())
+
+    def authenticate(self, presented: str | None) -> Principal:
+        """The principal of a presented key; :class:`AuthenticationError` otherwise.
+
+        The error message never repeats the presented key.
+        """
+        if not presented:
+            raise AuthenticationError(
+                "No API key given; send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'."
+            )
+        parts = presented.strip().split("_", 2)
+        if len(parts) != 3 or parts[0] != KEY_PREFIX:
+            raise AuthenticationError("Malformed API key; expected the form 'cb_<id>_<secret>'.")
+        key_id, secret = parts[1], parts[2]
+        rec = self._keys.get(key_id)
+        if rec is None or rec.revoked:
+            raise AuthenticationError(f"Unknown or revoked API key id {key_id!r}.")
+        # scrypt is slow on purpose; remember a fast digest of secrets already verified.
+        fast = hashlib.sha256(secret.encode()).hexdigest()
+        cached = self._verified.get(key_id)
+        if cached is not None and hmac.compare_digest(cached, fast):
+            return rec.principal()
+        if not hmac.compare_digest(_digest(secret, bytes.fromhex(rec.salt)), rec.digest):
+            raise AuthenticationError(f"Wrong secret for API key id {key_id!r}.")
+        self._verified[key_id] = fast
+        return rec.principal()
+
+
+def create_api_key(
+    keys_file: str | Path,
+    role: Role | str,
+    tenant: str | None = None,
+    *,
+    chain: str | None = None,
+    firm: str | None = None,
+) -> str:
+    """Create an API key in ``keys_file`` and return the plaintext key (shown once).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "keys.json"
+    >>> key = create_api_key(path, "viewer")
+    >>> key.startswith("cb_") and key not in path.read_text()
+    True
+    """
+    _, plaintext = KeyRing(keys_file).create(role, tenant, chain=chain, firm=firm)
+    return plaintext
+
+
+# ---------------------------------------------------------------------------- rate limit
+
+
+class RateLimiter:
+    """A token bucket per key: ``per_minute`` requests a minute, bursts up to ``burst``."""
+
+    def __init__(self, per_minute: int, *, burst: int | None = None) -> None:
+        if per_minute < 1:
+            raise ValidationError(f"rate limit must be >= 1 per minute, got {per_minute}.")
+        self.rate = per_minute / 60.0
+        self.capacity = float(burst if burst is not None else per_minute)
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, key_id: str) -> None:
+        """Spend one token of ``key_id``; :class:`RateLimitedError` when none is left."""
+        now = time.monotonic()
+        with self._lock:
+            tokens, last = self._buckets.get(key_id, (self.capacity, now))
+            tokens = min(self.capacity, tokens + (now - last) * self.rate)
+            if tokens < 1.0:
+                self._buckets[key_id] = (tokens, now)
+                wait = (1.0 - tokens) / self.rate
+                raise RateLimitedError(
+                    f"Rate limit of {self.rate * 60:.0f} requests/minute exceeded for key "
+                    f"{key_id!r}; retry in {wait:.1f} s.",
+                    retry_after=wait,
+                )
+            self._buckets[key_id] = (tokens - 1.0, now)
+
+
+# ---------------------------------------------------------------------------- tenants
+
+
+def scoped(principal: Principal, scope: Scope | None = None) -> Scope:
+    """The scope ``principal`` may read: ``scope`` intersected with its bound chain.
+
+    A bound principal asking for another chain gets :class:`PermissionDeniedError`.
+    """
+    scope = scope or Scope()
+    if principal.chain is None:
+        return scope
+    if scope.chain is not None and scope.chain != principal.chain:
+        raise PermissionDeniedError(
+            f"Key {principal.key_id!r} is bound to chain {principal.chain!r}; "
+            f"chain {scope.chain!r} is not visible to it."
+        )
+    return replace(scope, chain=principal.chain)
+
+
+def chain_members(store: GraphStore, principal: Principal) -> set[tuple[str, str]] | None:
+    """``(label, id)`` of every node a bound principal may see; None when unbound."""
+    if principal.chain is None:
+        return None
+    data = store.snapshot(Scope(chain=principal.chain))
+    return {(nf.label.value, str(i)) for nf in data.nodes for i in nf.data["id"]}
+
+
+def _own_ids(data: GraphData, firm: str | None) -> set[str]:
+    """The firm and the plants it operates."""
+    if firm is None:
+        return set()
+    own = {firm}
+    for rf in data.rel_frames(RelType.OPERATES):
+        own |= set(rf.data.loc[rf.data["src"] == firm, "dst"].astype(str))
+    return own
+
+
+def redact(principal: Principal, data: GraphData) -> GraphData:
+    """Remove confidential relationship properties ``principal`` may not read.
+
+    Principals with :attr:`Permission.READ_CONFIDENTIAL` see everything.  Others see
+    volumes, shares and prices only on relationships their own firm (or a plant it
+    operates) is a party to.  The values are set to null, the relationships stay.
+    """
+    if principal.can(Permission.READ_CONFIDENTIAL):
+        return data
+    own = _own_ids(data, principal.firm)
+    rels: list[RelFrame] = []
+    for rf in data.rels:
+        cols = [c for c in rf.data.columns if c in CONFIDENTIAL_PROPS]
+        if not cols or rf.type is RelType.REQUIRES:  # bill of materials is not confidential
+            rels.append(rf)
+            continue
+        d = rf.data.copy()
+        mine = pd.Series(False, index=d.index)
+        if rf.src_label in (NodeLabel.FIRM, NodeLabel.PLANT):
+            mine |= d["src"].astype(str).isin(own)
+        if rf.dst_label in (NodeLabel.FIRM, NodeLabel.PLANT):
+            mine |= d["dst"].astype(str).isin(own)
+        for c in cols:
+            d[c] = d[c].astype(object).where(mine.to_numpy(), None)
+        rels.append(RelFrame(rf.type, rf.src_label, rf.dst_label, d))
+    return GraphData(list(data.nodes), rels)
+
+
+# ---------------------------------------------------------------------------- audit
+
+
+def audit(
+    store: GraphStore,
+    principal: Principal,
+    action: str,
+    target: str,
+    *,
+    outcome: str = "accepted",
+    detail: dict[str, object] | None = None,
+) -> str:
+    """Record one write, ingest or run as a run of kind ``"audit"``; return its id."""
+    record_id = uuid.uuid4().hex
+    store.save_run(
+        RunRecord(
+            kind=AUDIT_KIND,
+            id=record_id,
+            params={
+                "action": action,
+                "target": target,
+                "key_id": principal.key_id,
+                "role": principal.role.value,
+                "chain": principal.chain,
+            },
+            summary={"outcome": outcome, **(detail or {})},
+            tenant=principal.tenant,
+        )
+    )
+    return record_id
+
+
+def list_audit(store: GraphStore) -> list[RunRecord]:
+    """Audit records, newest first."""
+    return store.list_runs(AUDIT_KIND)
