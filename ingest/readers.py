@@ -207,7 +207,7 @@ def parse_number(values: pd.Series) -> pd.Series:
 
     Cells that are not numbers stay as they are (so validation reports them with their line).
     """
-    s = values.astype(object)
+    s = values.astype(object).reset_index(drop=True)
     out = pd.Series(np.nan, index=s.index, dtype=object)
     present = s.notna().to_numpy(dtype=bool)
     if not present.any():
@@ -219,6 +219,7 @@ def parse_number(values: pd.Series) -> pd.Series:
     num = pd.to_numeric(cleaned, errors="coerce")
     parsed = np.where(is_null, np.nan, np.where(num.notna(), num, text.to_numpy(dtype=object)))
     out[present] = parsed
+    out.index = values.index
     if out.map(lambda v: isinstance(v, float)).all():
         return out.astype(float)
     return out
@@ -239,8 +240,8 @@ def parse_dates(values: pd.Series, *, excel_serials: bool = True) -> pd.Series:
     Null tokens give missing values; anything else is returned unchanged so validation
     rejects it.
     """
-    s = values.astype(object)
-    out = pd.Series(None, index=s.index, dtype=object)
+    s = values.astype(object).reset_index(drop=True)
+    out = pd.Series(None, index=values.index, dtype=object)
     present = s.notna().to_numpy(dtype=bool)
     if not present.any():
         return out
@@ -265,7 +266,7 @@ def parse_dates(values: pd.Series, *, excel_serials: bool = True) -> pd.Series:
             result[idx] = parsed[idx].dt.strftime("%Y-%m-%d")
             todo[idx] = False
     result[todo] = text[todo]
-    out[present] = result.to_numpy(dtype=object)
+    out.iloc[np.flatnonzero(present)] = result.to_numpy(dtype=object)
     return out
 
 
