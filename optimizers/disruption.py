@@ -1,0 +1,632 @@
+"""Time-to-recover loss (TTR) and time-to-survive (TTS) of a supply network.
+
+The models are those of Simchi-Levi et al. (2015) [1]_.  For a disrupted set of nodes ``S``
+and a recovery time ``t`` (weeks), the *TTR model* finds the least profit lost while ``S``
+produces nothing::
+
+    min  sum_{j in V} f_j l_j
+    s.t. u_j - sum_{i in P_jk} y_ij / r_kj <= 0     for every node j and input k of j
+         sum_{j child of i} y_ij - u_i <= s_i        for every node i that ships
+         u_j = 0                                     for j in S
+         l_j + u_j + s_j >= d_j t                    for j in V
+         0 <= u_j <= c_j t,  y >= 0,  l >= 0
+
+The *TTS model* keeps the same constraints with ``l = 0`` and maximises ``t``: how long the
+network meets all demand while ``S`` is down.  ``t`` multiplies data only (``c_j t``,
+``d_j t``), so TTS is a linear program with ``t`` as one more variable.  A node needs
+attention when its time-to-recover exceeds its time-to-survive; its risk exposure index is
+its loss divided by the worst loss of the sweep.
+
+Two ways to solve are provided: :func:`build_ttr_model` / :func:`build_tts_model` declare the
+models readably in Pyomo (used in tests as the reference), and :func:`sweep_disruptions`
+translates each model once into a HiGHS LP (CSC matrix) and, per scenario, only changes
+bounds and re-solves from the undisrupted optimal basis.
+
+References
+----------
+.. [1] D. Simchi-Levi, W. Schmidt, Y. Wei, P. Y. Zhang, K. Combs, Y. Ge, O. Gusikhin,
+   M. Sanders, D. Zhang, "Identifying risks and mitigating disruptions in the automotive
+   supply chain", Interfaces 45(5):375-390, 2015.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing as mp
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import highspy
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyomo.environ as pyo
+import scipy.sparse as sp
+from tqdm.auto import tqdm
+
+from graph_schema.errors import ValidationError
+from optimizers.network import FloatArray, SupplyNetwork
+from optimizers.status import check_highs_status, check_pyomo_result, new_highs
+
+__all__ = [
+    "DEFAULT_MAX_TTS",
+    "DisruptionReport",
+    "DisruptionSolver",
+    "build_ttr_model",
+    "build_tts_model",
+    "solve_pyomo",
+    "sweep_disruptions",
+]
+
+DEFAULT_MAX_TTS = 1.0e4
+"""Upper bound on ``t`` in the TTS model (weeks).  A scenario that survives this long is
+reported with ``tts = inf``: the remaining network meets demand indefinitely."""
+
+_INF = highspy.kHighsInf
+
+
+# ---------------------------------------------------------------------------------------
+# Pyomo declarations (readable reference)
+# ---------------------------------------------------------------------------------------
+
+
+def _declare_common(network: SupplyNetwork, disrupted: Iterable[int]) -> pyo.ConcreteModel:
+    net = network
+    m = pyo.ConcreteModel(name="disruption")
+    m.NODES = pyo.Set(initialize=range(net.n_nodes), ordered=True)
+    m.FINISHED = pyo.Set(within=m.NODES, initialize=[int(j) for j in np.flatnonzero(net.finished)])
+    m.BOM = pyo.Set(initialize=range(len(net.bom_input)), ordered=True)
+    m.ARCS = pyo.Set(initialize=range(net.n_arcs), ordered=True)
+    shippers = sorted({int(i) for i in net.arc_src})
+    m.SHIPPERS = pyo.Set(within=m.NODES, initialize=shippers)
+    m.DISRUPTED = pyo.Set(within=m.NODES, initialize=sorted({int(j) for j in disrupted}))
+
+    m.profit = pyo.Param(m.NODES, initialize=dict(enumerate(net.profit.tolist())))
+    m.demand = pyo.Param(m.NODES, initialize=dict(enumerate(net.demand.tolist())))
+    m.inventory = pyo.Param(m.NODES, initialize=dict(enumerate(net.inventory.tolist())))
+    m.capacity = pyo.Param(m.NODES, initialize=dict(enumerate(net.capacity.tolist())))
+    m.ratio = pyo.Param(m.BOM, initialize=dict(enumerate(net.bom_ratio.tolist())))
+
+    arcs_into: dict[int, list[int]] = {b: [] for b in range(len(net.bom_input))}
+    arcs_out: dict[int, list[int]] = {i: [] for i in shippers}
+    for a, (i, b) in enumerate(zip(net.arc_src.tolist(), net.arc_bom.tolist(), strict=True)):
+        arcs_into[b].append(a)
+        arcs_out[i].append(a)
+    bom_node = net.bom_node.tolist()
+
+    m.production = pyo.Var(m.NODES, domain=pyo.NonNegativeReals)  # u_j
+    m.flow = pyo.Var(m.ARCS, domain=pyo.NonNegativeReals)  # y_ij
+
+    def bom_rule(m: Any, b: int) -> Any:
+        return m.production[bom_node[b]] - sum(m.flow[a] for a in arcs_into[b]) / m.ratio[b] <= 0
+
+    def ship_rule(m: Any, i: int) -> Any:
+        return sum(m.flow[a] for a in arcs_out[i]) - m.production[i] <= m.inventory[i]
+
+    def disrupted_rule(m: Any, j: int) -> Any:
+        return m.production[j] == 0
+
+    m.bom = pyo.Constraint(m.BOM, rule=bom_rule)
+    m.ship = pyo.Constraint(m.SHIPPERS, rule=ship_rule)
+    m.disrupted = pyo.Constraint(m.DISRUPTED, rule=disrupted_rule)
+    return m
+
+
+def build_ttr_model(
+    network: SupplyNetwork, disrupted: Iterable[int], t: float
+) -> pyo.ConcreteModel:
+    """Declare the time-to-recover (TTR) loss LP of [1]_ in Pyomo.
+
+    Parameters
+    ----------
+    network : SupplyNetwork
+        Validated network.
+    disrupted : iterable of int
+        Indices of the nodes that produce nothing (the set ``S``).
+    t : float
+        Time to recover of ``S`` (weeks, ``>= 0``).
+
+    Returns
+    -------
+    pyomo.environ.ConcreteModel
+        Minimises the profit lost on finished products, ``sum f_j l_j``.
+    """
+    if not t >= 0 or not math.isfinite(t):
+        raise ValidationError(f"time to recover must be finite and >= 0, got {t=}")
+    m = _declare_common(network, disrupted)
+    m.t = pyo.Param(initialize=float(t), mutable=True)
+    m.lost = pyo.Var(m.FINISHED, domain=pyo.NonNegativeReals)  # l_j
+
+    def demand_rule(m: Any, j: int) -> Any:
+        return m.lost[j] + m.production[j] + m.inventory[j] >= m.demand[j] * m.t
+
+    def capacity_rule(m: Any, j: int) -> Any:
+        return m.production[j] <= m.capacity[j] * m.t
+
+    m.demand_met = pyo.Constraint(m.FINISHED, rule=demand_rule)
+    m.capacity_limit = pyo.Constraint(m.NODES, rule=capacity_rule)
+    m.loss = pyo.Objective(
+        expr=sum(m.profit[j] * m.lost[j] for j in m.FINISHED), sense=pyo.minimize
+    )
+    return m
+
+
+def build_tts_model(
+    network: SupplyNetwork, disrupted: Iterable[int], *, max_tts: float = DEFAULT_MAX_TTS
+) -> pyo.ConcreteModel:
+    """Declare the time-to-survive (TTS) LP of [1]_ in Pyomo.
+
+    ``t`` is a variable bounded by ``max_tts``; no demand may be lost.
+
+    Returns
+    -------
+    pyomo.environ.ConcreteModel
+        Maximises ``t``.
+    """
+    m = _declare_common(network, disrupted)
+    m.t = pyo.Var(domain=pyo.NonNegativeReals, bounds=(0.0, float(max_tts)))
+
+    def demand_rule(m: Any, j: int) -> Any:
+        return m.production[j] + m.inventory[j] >= m.demand[j] * m.t
+
+    def capacity_rule(m: Any, j: int) -> Any:
+        return m.production[j] <= m.capacity[j] * m.t
+
+    m.demand_met = pyo.Constraint(m.FINISHED, rule=demand_rule)
+    m.capacity_limit = pyo.Constraint(m.NODES, rule=capacity_rule)
+    m.survive = pyo.Objective(expr=m.t, sense=pyo.maximize)
+    return m
+
+
+def solve_pyomo(model: pyo.ConcreteModel, what: str = "Pyomo model") -> float:
+    """Solve ``model`` with HiGHS through Pyomo and return the objective value.
+
+    Raises
+    ------
+    InfeasibleError, UnboundedError, OptimizationError
+        If the solve does not end optimal.
+    """
+    solver = pyo.SolverFactory("appsi_highs")
+    result = solver.solve(model, load_solutions=False)
+    check_pyomo_result(result, what)
+    model.solutions.load_from(result)
+    obj = next(model.component_data_objects(pyo.Objective, active=True))
+    return float(pyo.value(obj))
+
+
+# ---------------------------------------------------------------------------------------
+# Fast path: translate once, change bounds, re-solve warm
+# ---------------------------------------------------------------------------------------
+
+
+def _lp_structure(net: SupplyNetwork) -> tuple[sp.coo_matrix, FloatArray, npt.NDArray[np.int64]]:
+    """Rows shared by TTR and TTS over columns ``[u (n), y (a)]``: BOM rows then ship rows.
+
+    Returns the matrix, the row upper bounds and the shipping node of every ship row.
+    """
+    n, a = net.n_nodes, net.n_arcs
+    b = len(net.bom_input)
+    # BOM rows: u_j - sum y_a / r_b <= 0
+    rows = [np.arange(b), net.arc_bom]
+    cols = [net.bom_node, n + np.arange(a)]
+    vals = [np.ones(b), -1.0 / net.bom_ratio[net.arc_bom]]
+    # Ship rows: sum_out y_a - u_i <= s_i
+    shippers = np.unique(net.arc_src)
+    ship_row = np.searchsorted(shippers, net.arc_src)
+    rows += [b + np.arange(shippers.size), b + ship_row]
+    cols += [shippers, n + np.arange(a)]
+    vals += [-np.ones(shippers.size), np.ones(a)]
+    mat = sp.coo_matrix(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(b + shippers.size, n + a),
+    )
+    upper = np.concatenate([np.zeros(b), net.inventory[shippers]])
+    return mat, upper, shippers
+
+
+def _pass_lp(
+    h: highspy.Highs,
+    mat: sp.spmatrix,
+    cost: FloatArray,
+    col_lower: FloatArray,
+    col_upper: FloatArray,
+    row_lower: FloatArray,
+    row_upper: FloatArray,
+    *,
+    maximize: bool = False,
+    integrality: npt.NDArray[np.int32] | None = None,
+) -> None:
+    csc = sp.csc_matrix(mat)
+    csc.sum_duplicates()
+    lp = highspy.HighsLp()
+    lp.num_col_ = csc.shape[1]
+    lp.num_row_ = csc.shape[0]
+    lp.col_cost_ = np.asarray(cost, dtype=np.float64)
+    lp.col_lower_ = np.asarray(col_lower, dtype=np.float64)
+    lp.col_upper_ = np.asarray(col_upper, dtype=np.float64)
+    lp.row_lower_ = np.asarray(row_lower, dtype=np.float64)
+    lp.row_upper_ = np.asarray(row_upper, dtype=np.float64)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = csc.indices.astype(np.int32)
+    lp.a_matrix_.value_ = csc.data.astype(np.float64)
+    lp.sense_ = highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize
+    if integrality is not None:
+        lp.integrality_ = [highspy.HighsVarType(int(v)) for v in integrality]
+    h.passModel(lp)
+
+
+class DisruptionSolver:
+    """TTR and TTS LPs of one network, translated once into HiGHS and re-solved warm.
+
+    Parameters
+    ----------
+    network : SupplyNetwork
+        Validated network.
+    max_tts : float
+        Upper bound on ``t`` in the TTS model; a scenario reaching it has ``tts = inf``.
+
+    Examples
+    --------
+    >>> from optimizers.network import build_network
+    >>> net = build_network(["a", "b"], demand={"b": 10.0}, inventory={"b": 30.0},
+    ...                     profit={"b": 2.0}, capacity={"a": 10.0, "b": 10.0},
+    ...                     bom=[("b", "part", 1.0)], arcs=[("a", "b", "part")])
+    >>> solver = DisruptionSolver(net)
+    >>> solver.time_to_survive([0])   # b lives 30 / 10 weeks on its inventory
+    3.0
+    >>> solver.loss([0], 5.0)         # 50 units demanded, 30 in stock, 2 per lost unit
+    40.0
+    """
+
+    def __init__(self, network: SupplyNetwork, *, max_tts: float = DEFAULT_MAX_TTS) -> None:
+        network.validate()
+        if not max_tts > 0 or not math.isfinite(max_tts):
+            raise ValidationError(f"max_tts must be finite and > 0, got {max_tts=}")
+        self.network = network
+        self.max_tts = float(max_tts)
+        net = network
+        n, a = net.n_nodes, net.n_arcs
+        self._fin = np.flatnonzero(net.finished).astype(np.int32)
+        nv = self._fin.size
+        shared, upper, _ = _lp_structure(net)
+        n_shared = shared.shape[0]
+        self._u_idx = np.arange(n, dtype=np.int32)
+
+        # TTR columns [u, y, l]; rows [shared, demand]: u_j + l_j >= d_j t - s_j
+        dem = sp.coo_matrix(
+            (
+                np.ones(2 * nv),
+                (np.tile(np.arange(nv), 2), np.concatenate([self._fin, n + a + np.arange(nv)])),
+            ),
+            shape=(nv, n + a + nv),
+        )
+        ttr_mat = sp.vstack([sp.hstack([shared, sp.coo_matrix((n_shared, nv))]), dem])
+        cost = np.concatenate([np.zeros(n + a), net.profit[self._fin]])
+        self._ttr = new_highs()
+        self._ttr_dem_rows = (n_shared + np.arange(nv)).astype(np.int32)
+        _pass_lp(
+            self._ttr,
+            ttr_mat,
+            cost,
+            np.zeros(n + a + nv),
+            np.concatenate([net.capacity, np.full(a + nv, _INF)]),
+            np.concatenate([np.full(n_shared, -_INF), -net.inventory[self._fin]]),
+            np.concatenate([upper, np.full(nv, _INF)]),
+        )
+        self._ttr_t: float | None = None
+        self._ttr_basis: dict[float, Any] = {}
+
+        # TTS columns [u, y, t]; rows [shared, capacity u_j - c_j t <= 0, demand u_j - d_j t >= -s_j]
+        tcol = n + a
+        cap = sp.coo_matrix(
+            (
+                np.concatenate([np.ones(n), -net.capacity]),
+                (np.tile(np.arange(n), 2), np.concatenate([np.arange(n), np.full(n, tcol)])),
+            ),
+            shape=(n, n + a + 1),
+        )
+        dem2 = sp.coo_matrix(
+            (
+                np.concatenate([np.ones(nv), -net.demand[self._fin]]),
+                (np.tile(np.arange(nv), 2), np.concatenate([self._fin, np.full(nv, tcol)])),
+            ),
+            shape=(nv, n + a + 1),
+        )
+        tts_mat = sp.vstack([sp.hstack([shared, sp.coo_matrix((n_shared, 1))]), cap, dem2])
+        self._tts = new_highs()
+        _pass_lp(
+            self._tts,
+            tts_mat,
+            np.concatenate([np.zeros(n + a), [1.0]]),
+            np.zeros(n + a + 1),
+            np.concatenate([np.full(n + a, _INF), [self.max_tts]]),
+            np.concatenate([np.full(n_shared + n, -_INF), -net.inventory[self._fin]]),
+            np.concatenate([upper, np.zeros(n), np.full(nv, _INF)]),
+            maximize=True,
+        )
+        self._tts.run()
+        check_highs_status(self._tts, "time-to-survive LP of the undisrupted network")
+        self._tts_basis = self._tts.getBasis()
+
+    # -- TTR ---------------------------------------------------------------------------
+
+    def _set_ttr_t(self, t: float) -> None:
+        if self._ttr_t == t:
+            return
+        net = self.network
+        self._ttr.changeColsBounds(
+            self._u_idx.size, self._u_idx, np.zeros(self._u_idx.size), net.capacity * t
+        )
+        lower = net.demand[self._fin] * t - net.inventory[self._fin]
+        self._ttr.changeRowsBounds(
+            self._ttr_dem_rows.size, self._ttr_dem_rows, lower, np.full(lower.size, _INF)
+        )
+        self._ttr_t = t
+
+    def _ttr_base_basis(self, t: float) -> Any:
+        """Optimal basis of the undisrupted TTR LP at ``t`` (or at the nearest ``t`` solved).
+
+        Up to 16 distinct recovery times get their own undisrupted solve; beyond that a
+        scenario starts from the basis of the nearest one, which is still a valid warm start.
+        """
+        if t in self._ttr_basis:
+            return self._ttr_basis[t]
+        near = min(self._ttr_basis, key=lambda x: abs(x - t)) if self._ttr_basis else None
+        if len(self._ttr_basis) >= 16 and near is not None:
+            return self._ttr_basis[near]
+        self._set_ttr_t(t)
+        if near is None:
+            self._ttr.setBasis()
+        else:
+            self._ttr.setBasis(self._ttr_basis[near])
+        self._ttr.run()
+        check_highs_status(self._ttr, f"time-to-recover LP of the undisrupted network, {t=}")
+        self._ttr_basis[t] = self._ttr.getBasis()
+        return self._ttr_basis[t]
+
+    def loss(self, disrupted: Sequence[int], t: float) -> float:
+        """TTR objective: least profit lost while ``disrupted`` is down for ``t`` weeks."""
+        if not t >= 0 or not math.isfinite(t):
+            raise ValidationError(f"time to recover must be finite and >= 0, got {t=}")
+        t = float(t)
+        basis = self._ttr_base_basis(t)
+        self._set_ttr_t(t)
+        idx = np.asarray(disrupted, dtype=np.int32)
+        h = self._ttr
+        h.setBasis(basis)
+        h.changeColsBounds(idx.size, idx, np.zeros(idx.size), np.zeros(idx.size))
+        try:
+            h.run()
+            check_highs_status(h, f"time-to-recover LP, disrupted {self._names(idx)}, {t=}")
+            return float(h.getInfo().objective_function_value)
+        finally:
+            cap = self.network.capacity[idx] * t
+            h.changeColsBounds(idx.size, idx, np.zeros(idx.size), cap)
+
+    # -- TTS ---------------------------------------------------------------------------
+
+    def time_to_survive(self, disrupted: Sequence[int]) -> float:
+        """TTS objective: weeks all demand is met while ``disrupted`` is down (``inf`` if unbounded)."""
+        idx = np.asarray(disrupted, dtype=np.int32)
+        h = self._tts
+        h.setBasis(self._tts_basis)
+        h.changeColsBounds(idx.size, idx, np.zeros(idx.size), np.zeros(idx.size))
+        try:
+            h.run()
+            check_highs_status(h, f"time-to-survive LP, disrupted {self._names(idx)}")
+            t = float(h.getInfo().objective_function_value)
+        finally:
+            h.changeColsBounds(idx.size, idx, np.zeros(idx.size), np.full(idx.size, _INF))
+        return math.inf if t >= self.max_tts * (1 - 1e-9) else t
+
+    def _names(self, idx: npt.NDArray[np.int32]) -> str:
+        ids = [self.network.node_ids[int(j)] for j in idx[:5]]
+        return repr(ids) + ("..." if idx.size > 5 else "")
+
+
+# ---------------------------------------------------------------------------------------
+# Sweep
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class DisruptionReport:
+    """TTR loss and TTS of every disrupted scenario of a sweep.
+
+    Attributes
+    ----------
+    scenario : tuple of str
+        Node id for single-node scenarios, group name for groups.
+    kind : tuple of str
+        ``"node"`` or ``"group"``.
+    members : tuple of tuple of int
+        Disrupted node indices of each scenario.
+    ttr : ndarray
+        Time to recover used (a group's is the largest of its members').
+    loss : ndarray
+        TTR objective: profit lost over ``ttr`` weeks.
+    tts : ndarray
+        Time to survive (``inf`` when the rest of the network meets demand indefinitely).
+    risk_exposure : ndarray
+        ``loss / max(loss)`` over the sweep (0 when no scenario loses anything).
+    needs_attention : ndarray of bool
+        ``ttr > tts``.
+    """
+
+    scenario: tuple[str, ...]
+    kind: tuple[str, ...]
+    members: tuple[tuple[int, ...], ...]
+    ttr: FloatArray
+    loss: FloatArray
+    tts: FloatArray
+    risk_exposure: FloatArray
+    needs_attention: npt.NDArray[np.bool_]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per scenario, sorted as swept."""
+        return pd.DataFrame(
+            {
+                "scenario": list(self.scenario),
+                "kind": list(self.kind),
+                "n_members": [len(m) for m in self.members],
+                "ttr": self.ttr,
+                "loss": self.loss,
+                "tts": self.tts,
+                "risk_exposure": self.risk_exposure,
+                "needs_attention": self.needs_attention,
+            }
+        )
+
+
+_WORKER: DisruptionSolver | None = None
+
+
+def _init_worker(network: SupplyNetwork, max_tts: float) -> None:
+    global _WORKER
+    _WORKER = DisruptionSolver(network, max_tts=max_tts)
+
+
+def _solve_chunk(
+    solver: DisruptionSolver, members: Sequence[tuple[int, ...]], ttr: Sequence[float]
+) -> tuple[list[float], list[float]]:
+    losses = [solver.loss(m, t) for m, t in zip(members, ttr, strict=True)]
+    tts = [solver.time_to_survive(m) for m in members]
+    return losses, tts
+
+
+def _worker_chunk(
+    members: Sequence[tuple[int, ...]], ttr: Sequence[float]
+) -> tuple[list[float], list[float]]:
+    assert _WORKER is not None, "worker not initialised"
+    return _solve_chunk(_WORKER, members, ttr)
+
+
+def sweep_disruptions(
+    network: SupplyNetwork,
+    recovery_time: float | FloatArray,
+    *,
+    groups: Mapping[str, Sequence[int]] | None = None,
+    include_nodes: bool = True,
+    workers: int = 1,
+    max_tts: float = DEFAULT_MAX_TTS,
+    chunk_size: int = 100,
+    progress: bool = True,
+) -> DisruptionReport:
+    """TTR loss and TTS for every single-node disruption and every group, in one call.
+
+    Parameters
+    ----------
+    network : SupplyNetwork
+        Validated network.
+    recovery_time : float or ndarray of shape (n,)
+        Time to recover ``t_j`` of each node (weeks); a scalar applies to all.  A group
+        recovers when its slowest member does, so its ``t`` is the members' maximum.
+    groups : mapping name -> list of node index, optional
+        Extra scenarios that disrupt several nodes at once (a firm, a region).
+    include_nodes : bool
+        Sweep every single node (default) before the groups.
+    workers : int
+        Worker processes; 1 solves in this process.  Each worker translates the LPs once.
+    max_tts : float
+        Bound on ``t`` in the TTS LP (see :data:`DEFAULT_MAX_TTS`).
+    chunk_size : int
+        Scenarios per task sent to a worker.
+    progress : bool
+        Show a tqdm progress bar.
+
+    Returns
+    -------
+    DisruptionReport
+
+    Raises
+    ------
+    ValidationError
+        On a bad recovery time or a group naming an unknown node.
+    OptimizationError
+        If any LP fails to solve to optimality (it should not: both models are feasible
+        for valid data).
+    """
+    network.validate()
+    n = network.n_nodes
+    t_arr = np.broadcast_to(np.asarray(recovery_time, dtype=float), (n,)).copy()
+    bad = np.flatnonzero(~np.isfinite(t_arr) | (t_arr < 0))
+    if bad.size:
+        j = int(bad[0])
+        raise ValidationError(
+            f"recovery time of node {network.node_ids[j]!r} is {t_arr[j]!r}; expected finite >= 0"
+        )
+    names: list[str] = []
+    kinds: list[str] = []
+    members: list[tuple[int, ...]] = []
+    if include_nodes:
+        names += list(network.node_ids)
+        kinds += ["node"] * n
+        members += [(j,) for j in range(n)]
+    for gname, nodes in (groups or {}).items():
+        idx = tuple(sorted({int(j) for j in nodes}))
+        if not idx:
+            raise ValidationError(f"group {gname!r} has no nodes")
+        if idx[0] < 0 or idx[-1] >= n:
+            raise ValidationError(
+                f"group {gname!r} names node index {idx[0] if idx[0] < 0 else idx[-1]}, not in 0..{n - 1}"
+            )
+        names.append(str(gname))
+        kinds.append("group")
+        members.append(idx)
+    ttr = np.array([t_arr[list(m)].max() for m in members], dtype=float)
+
+    chunks = [
+        range(k, min(k + chunk_size, len(members))) for k in range(0, len(members), chunk_size)
+    ]
+    loss = np.empty(len(members))
+    tts = np.empty(len(members))
+    bar = tqdm(total=len(members), desc="disruption scenarios", unit="scn", disable=not progress)
+    try:
+        if workers <= 1:
+            solver = DisruptionSolver(network, max_tts=max_tts)
+            for ch in chunks:
+                lo, ts = _solve_chunk(
+                    solver, [members[k] for k in ch], ttr[ch.start : ch.stop].tolist()
+                )
+                loss[ch.start : ch.stop] = lo
+                tts[ch.start : ch.stop] = ts
+                bar.update(len(ch))
+        else:
+            ctx = mp.get_context("spawn")  # HiGHS may hold threads: never fork it
+            with ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=ctx,
+                initializer=_init_worker,
+                initargs=(network, max_tts),
+            ) as pool:
+                futures = {
+                    pool.submit(
+                        _worker_chunk, [members[k] for k in ch], ttr[ch.start : ch.stop].tolist()
+                    ): ch
+                    for ch in chunks
+                }
+                from concurrent.futures import as_completed
+
+                for fut in as_completed(futures):
+                    ch = futures[fut]
+                    lo, ts = fut.result()
+                    loss[ch.start : ch.stop] = lo
+                    tts[ch.start : ch.stop] = ts
+                    bar.update(len(ch))
+    finally:
+        bar.close()
+    worst = loss.max() if loss.size else 0.0
+    rei = loss / worst if worst > 0 else np.zeros_like(loss)
+    return DisruptionReport(
+        scenario=tuple(names),
+        kind=tuple(kinds),
+        members=tuple(members),
+        ttr=ttr,
+        loss=loss,
+        tts=tts,
+        risk_exposure=rei,
+        needs_attention=ttr > tts,
+    )
