@@ -31,6 +31,9 @@ app = typer.Typer(
 neo4j_app = typer.Typer(help="Run a local Neo4j 5.26 server (embedded DBMS with Bolt).", no_args_is_help=True)
 app.add_typer(neo4j_app, name="neo4j")
 
+DEMO_CHAIN = "chain:steel"
+DEMO_LEAD = "apple:apple-inc"
+
 StoreOpt = Annotated[
     str | None,
     typer.Option("--store", "-s", help="Store: file path (embedded) or neo4j:// / bolt:// URI."),
@@ -40,7 +43,7 @@ RegionOpt = Annotated[str | None, typer.Option("--region", help="Region or ISO3 
 
 
 def _console() -> Console:
-    return Console(soft_wrap=True)
+    return Console(soft_wrap=True, emoji=False, highlight=False)
 
 
 def _settings(store: str | None) -> Settings:
@@ -108,6 +111,110 @@ def export(
     scope = Scope(chain=chain, region=region, focus=focus, tiers=tiers, direction=direction, as_of=as_of)  # type: ignore[arg-type]
     files = export_snapshot(_open(store), out, fmt=fmt, scope=scope)  # type: ignore[arg-type]
     _console().print(f"wrote {len(files)} file(s) to {out}")
+
+
+def _scope(
+    chain: str | None = None,
+    region: str | None = None,
+    focus: str | None = None,
+    tiers: int = 1,
+    direction: str = "both",
+    as_of: str | None = None,
+) -> Any:
+    from chain_brain.store import Scope
+
+    if direction not in ("up", "down", "both"):
+        raise typer.BadParameter(f"--direction must be up, down or both, got {direction!r}")
+    return Scope(chain=chain, region=region, focus=focus, tiers=tiers, direction=direction, as_of=as_of)  # type: ignore[arg-type]
+
+
+def _print_analysis(con: Console, run: Any, top: int) -> None:
+    from chain_brain.services.reports import analysis_tables
+
+    con.print(
+        f"analysis run [bold]{run.id}[/bold]: {run.summary.get('nodes', 0):,} nodes, "
+        f"{run.summary.get('supply_edges', 0):,} supply edges, "
+        f"{run.summary.get('chokepoints', 0)} chokepoint(s), {run.summary.get('weak_links', 0)} weak link(s) "
+        f"in {run.summary.get('seconds', 0)} s"
+    )
+    for title, frame in analysis_tables(run, top=top):
+        table = Table(title=title, show_lines=False)
+        for col in frame.columns:
+            table.add_column(str(col), overflow="fold")
+        for row in frame.itertuples(index=False):
+            table.add_row(*[_fmt(v) for v in row])
+        con.print(table)
+
+
+def _fmt(v: object) -> str:
+    if isinstance(v, float):
+        return "" if v != v else f"{v:,.3f}" if abs(v) < 100 else f"{v:,.0f}"
+    return str(v)
+
+
+@app.command()
+def analyse(
+    store: StoreOpt = None,
+    chain: ChainOpt = None,
+    region: RegionOpt = None,
+    focus: Annotated[str | None, typer.Option(help="Firm or plant id: analyse its neighbourhood.")] = None,
+    tiers: Annotated[int, typer.Option(help="Supply tiers around --focus.")] = 2,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="ISO date")] = None,
+    top: Annotated[int, typer.Option(help="Rows per table in the report.")] = 10,
+    out: Annotated[Path | None, typer.Option(help="Also write every table to this folder.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="csv or parquet for --out")] = "csv",
+) -> None:
+    """Find chokepoints, weak links, critical nodes and cascades; store the run."""
+    from chain_brain.services.analysis import AnalysisRequest
+    from chain_brain.services.analysis import analyse as run
+
+    s = _open(store)
+    settings = _settings(store)
+    req = AnalysisRequest(
+        scope=_scope(chain, region, focus, tiers, "both", as_of),
+        home_countries=tuple(settings.home_countries),
+    )
+    result = run(s, req, progress=True)
+    con = _console()
+    _print_analysis(con, result, top)
+    if out is not None:
+        from chain_brain.services.reports import export_run
+
+        files = export_run(result, out, fmt=fmt)
+        con.print(f"wrote {len(files)} table(s) to {out}")
+
+
+@app.command()
+def demo(
+    store: StoreOpt = None,
+    top: Annotated[int, typer.Option(help="Rows per table in the report.")] = 8,
+) -> None:
+    """The main job: load the bundled sample into the store, analyse the steel chain and
+    Apple's supplier network, and run a disruption what-if."""
+    from chain_brain.services.analysis import AnalysisRequest
+    from chain_brain.services.analysis import analyse as run
+    from chain_brain.services.chains import chain_map
+    from chain_brain.services.loading import load_sample as load
+
+    con = _console()
+    s = _open(store)
+    con.rule("1. load the bundled real sample")
+    con.print(load(s, progress=True).render())
+    con.rule("2. the steel chain (钢铁产业链) by segment")
+    cmap = chain_map(s, DEMO_CHAIN)
+    seg = cmap.segments[["order", "name_zh", "name_en", "position", "products", "firms", "plants", "capacity", "capacity_unit"]]
+    con.print(seg.to_string(index=False))
+    con.rule("3. chokepoints and weak links of the steel chain")
+    _print_analysis(con, run(s, AnalysisRequest(scope=_scope(chain=DEMO_CHAIN)), progress=True), top)
+    con.rule("4. Apple's supplier network as a chain lead sees it (tier 1, suppliers listed in 2022)")
+    req = AnalysisRequest(scope=_scope(focus=DEMO_LEAD, tiers=1, direction="up", as_of="2022-06-30"))
+    _print_analysis(con, run(s, req, progress=True), top)
+    con.rule("next")
+    con.print(
+        f"store: {s.uri}\n"
+        "chain-brain status | chain-brain analyse --chain chain:steel --out results/ | "
+        "chain-brain export snapshot/ --format graphml"
+    )
 
 
 @neo4j_app.command("start")
