@@ -81,3 +81,33 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if uses_neo4j:
             item.add_marker(pytest.mark.neo4j)
             item.add_marker(pytest.mark.xdist_group("neo4j"))
+
+
+@pytest.fixture(scope="session")
+def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An embedded store file holding the bundled real sample (loaded once per session)."""
+    from chain_brain.services.loading import load_sample
+
+    path = tmp_path_factory.mktemp("sample") / "sample.db"
+    store = open_store(path)
+    load_sample(store)
+    store.close()
+    return path
+
+
+@pytest.fixture
+def sample_store(sample_db: Path, tmp_path: Path) -> Iterator[GraphStore]:
+    """A private copy of the sample store that a test may change."""
+    import shutil
+    import sqlite3
+
+    target = tmp_path / "sample.db"
+    src = sqlite3.connect(sample_db)
+    dst = sqlite3.connect(target)
+    src.backup(dst)
+    src.close()
+    dst.close()
+    shutil.copymode(sample_db, target)
+    store = open_store(target)
+    yield store
+    store.close()

@@ -92,7 +92,8 @@ def _write_graphml(data: GraphData, out: Path) -> Path:
         for rec in rf.data.to_dict("records"):
             a = f"{rf.src_label.value}:{rec.pop('src')}"
             b = f"{rf.dst_label.value}:{rec.pop('dst')}"
-            g.add_edge(a, b, key=f"{rf.type.value}:{rec.get('key', '')}", type=rf.type.value, **_graphml_safe(rec))
+            edge_key = f"{rf.type.value}:{rec.pop('key', '')}"
+            g.add_edge(a, b, key=edge_key, type=rf.type.value, **_graphml_safe(rec))
     if out.suffix != ".graphml":
         out = out.with_suffix(".graphml")
     out.parent.mkdir(parents=True, exist_ok=True)

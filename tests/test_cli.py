@@ -1,0 +1,81 @@
+"""The command line end to end on a real embedded store (in-process, through ``main``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from chain_brain.cli import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_init_and_status_on_a_new_store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "new.db"
+    code, out, _ = run(capsys, "init", "--store", str(db))
+    assert code == 0 and "schema version 2" in out
+    code, out, _ = run(capsys, "status", "--store", str(db))
+    assert code == 0 and "0 nodes, 0 relationships" in out
+
+
+def test_unknown_store_scheme_is_one_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "status", "--store", "mongodb://localhost/x")
+    assert code == 2
+    assert "Unknown store URI scheme 'mongodb'" in err
+    assert "Traceback" not in err + out
+
+
+def test_unreachable_neo4j_is_one_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "status", "--store", "bolt://127.0.0.1:1")
+    assert code == 2
+    assert "bolt://127.0.0.1:1" in err
+
+
+def test_status_counts_the_sample(sample_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "status", "--store", str(sample_db))
+    assert code == 0
+    assert "Plant" in out and "865" in out  # 868 GEM plants, 3 rejected for bad coordinates
+
+
+def test_export_csv_and_graphml(sample_store, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out_dir = tmp_path / "csv"
+    code, _, _ = run(capsys, "export", str(out_dir), "--store", sample_store.uri, "--chain", "chain:steel")
+    assert code == 0
+    segments = pd.read_csv(out_dir / "ChainSegment.csv")
+    assert len(segments) == 5
+    graphml = tmp_path / "apple.graphml"
+    code, _, _ = run(
+        capsys, "export", str(graphml), "--format", "graphml", "--store", sample_store.uri,
+        "--focus", "apple:apple-inc", "--tiers", "1", "--direction", "up", "--as-of", "2022-06-30",
+    )
+    assert code == 0
+    import networkx as nx
+
+    g = nx.read_graphml(graphml)
+    apple_in = g.in_degree("Firm:apple:apple-inc")
+    assert 150 <= apple_in <= 250  # Apple listed about 190 suppliers in 2022
+
+
+def test_bad_direction_is_refused(sample_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "export", str(tmp_path / "x"), "--store", str(sample_db), "--focus", "apple:apple-inc", "--direction", "sideways")
+    assert code != 0
+    assert "sideways" in err
+
+
+def test_analyse_prints_and_exports(sample_store, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "analyse", "--store", sample_store.uri, "--chain", "chain:steel", "--out", str(tmp_path / "res"))
+    assert code == 0
+    assert "Product chokepoints" in out and "Weak links" in out
+    chokepoints = pd.read_csv(tmp_path / "res" / "chokepoints.csv")
+    assert "steel:crude-steel" in set(chokepoints["product_id"])
+    assert len(sample_store.list_runs("analysis")) == 1
