@@ -13,15 +13,30 @@ from optimizers.disruption import (
     sweep_disruptions,
 )
 from optimizers.network import SupplyNetwork, build_network
+from optimizers.reallocation import (
+    CostBreakdown,
+    ReallocationPlan,
+    ReallocationProblem,
+    build_reallocation_model,
+    plan_reallocation,
+)
+from optimizers.synthetic import make_tiered_network, random_reallocation_problem
 
 __all__ = [
+    "CostBreakdown",
     "DEFAULT_MAX_TTS",
     "DisruptionReport",
     "DisruptionSolver",
+    "ReallocationPlan",
+    "ReallocationProblem",
     "SupplyNetwork",
     "build_network",
+    "build_reallocation_model",
     "build_ttr_model",
     "build_tts_model",
+    "make_tiered_network",
+    "plan_reallocation",
+    "random_reallocation_problem",
     "solve_pyomo",
     "sweep_disruptions",
 ]

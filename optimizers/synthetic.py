@@ -6,8 +6,9 @@ import numpy as np
 
 from graph_schema.errors import ValidationError
 from optimizers.network import SupplyNetwork
+from optimizers.reallocation import ReallocationProblem
 
-__all__ = ["make_tiered_network"]
+__all__ = ["make_tiered_network", "random_reallocation_problem"]
 
 
 def make_tiered_network(
@@ -83,3 +84,63 @@ def make_tiered_network(
     )
     net.validate()
     return net
+
+
+def random_reallocation_problem(
+    n_lanes: int,
+    n_periods: int,
+    *,
+    n_products: int = 5,
+    seed: int = 0,
+    min_order: bool = False,
+    qualification: bool = False,
+) -> ReallocationProblem:
+    """Seeded synthetic problem with about ``n_lanes`` lanes (tests and benchmarks)."""
+    rng = np.random.default_rng(seed)
+    n_sources = max(2, n_lanes // 10)
+    n_sinks = max(2, n_lanes // 20)
+    no = max(n_products, n_lanes // 5)
+    offer_source = rng.integers(0, n_sources, no)
+    offer_product = np.concatenate(
+        [np.arange(n_products), rng.integers(0, n_products, no - n_products)]
+    )
+    nd = max(n_products, n_lanes // 10)
+    demand_sink = rng.integers(0, n_sinks, nd)
+    demand_product = np.concatenate(
+        [np.arange(n_products), rng.integers(0, n_products, nd - n_products)]
+    )
+    lane_offer = np.empty(n_lanes, dtype=np.int64)
+    lane_demand = np.empty(n_lanes, dtype=np.int64)
+    for k in range(n_products):  # lanes only between offers and demands of the same product
+        lo = np.flatnonzero(offer_product == k)
+        ld = np.flatnonzero(demand_product == k)
+        idx = np.flatnonzero(np.arange(n_lanes) % n_products == k)
+        lane_offer[idx] = rng.choice(lo, idx.size)
+        lane_demand[idx] = rng.choice(ld, idx.size)
+    ramp = np.minimum(1.0, (np.arange(n_periods)[None, :] + 1) / rng.integers(1, 4, no)[:, None])
+    return ReallocationProblem(
+        products=tuple(f"P{k}" for k in range(n_products)),
+        sources=tuple(f"S{k}" for k in range(n_sources)),
+        sinks=tuple(f"C{k}" for k in range(n_sinks)),
+        n_periods=n_periods,
+        offer_source=offer_source,
+        offer_product=offer_product,
+        offer_capacity=rng.uniform(10, 100, no),
+        offer_ramp=ramp,
+        demand_sink=demand_sink,
+        demand_product=demand_product,
+        demand_qty=rng.uniform(0, 80, (nd, n_periods)),
+        lost_penalty=rng.uniform(50, 100, nd),
+        lane_offer=lane_offer,
+        lane_demand=lane_demand,
+        lane_cost=rng.uniform(1, 20, n_lanes),
+        lane_lead_time=rng.integers(0, 3, n_lanes),
+        lead_time_penalty=0.5,
+        lane_min_order=np.where(rng.random(n_lanes) < 0.3, 15.0, 0.0)
+        if min_order
+        else np.zeros(n_lanes),
+        source_qualified=(rng.random(n_sources) < 0.6)
+        if qualification
+        else np.ones(n_sources, dtype=bool),
+        qualification_cost=rng.uniform(50, 300, n_sources),
+    )
