@@ -39,6 +39,8 @@ if [[ -f "$jar" && -d target/lib && -z "$(find pom.xml src -newer "$jar" -print 
 fi
 
 echo "neo4j_launcher: building with Java at $JAVA17"
-rm -rf target/lib
+# a new Neo4j version must not leave the old jars on the classpath; a source-only change keeps
+# them (a running server holds them open)
+if [[ ! -f "$jar" || pom.xml -nt "$jar" ]]; then rm -rf target/lib; fi
 JAVA_HOME="$JAVA17" mvn -q -B package
 echo "neo4j_launcher: built $jar and $(ls target/lib | wc -l) dependency jars"

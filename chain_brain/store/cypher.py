@@ -120,9 +120,7 @@ def get_node(label: NodeLabel) -> str:
 
 def search_nodes(label: NodeLabel, fields: Sequence[str]) -> str:
     """Nodes whose id or one of ``fields`` contains ``$text`` (lower-cased by the caller)."""
-    where = " OR ".join(
-        f"toLower(toString(n.{_key(f)})) CONTAINS $text" for f in ("id", *fields)
-    )
+    where = " OR ".join(f"toLower(toString(n.{_key(f)})) CONTAINS $text" for f in ("id", *fields))
     return (
         f"MATCH (n:{NodeLabel(label).value}) WHERE {where} "
         "RETURN properties(n) AS props ORDER BY n.id LIMIT $limit"

@@ -76,10 +76,16 @@ def _records(frame: pd.DataFrame, columns: Sequence[str], list_cols: set[str]) -
     out = frame[list(columns)].astype(object)
     out = out.where(pd.notna(out), None)
     for c in list_cols & set(columns):
-        out[c] = frame[c].map(lambda v: None if not isinstance(v, (list, tuple, np.ndarray)) else [_plain(x) for x in v])
+        out[c] = frame[c].map(
+            lambda v: (
+                None if not isinstance(v, (list, tuple, np.ndarray)) else [_plain(x) for x in v]
+            )
+        )
     rows = out.to_dict("records")
     needs_fix = [c for c in columns if c not in list_cols and frame[c].dtype.kind in "iub"]
-    if needs_fix:  # numpy ints/bools survive astype(object) as numpy scalars in some pandas versions
+    if (
+        needs_fix
+    ):  # numpy ints/bools survive astype(object) as numpy scalars in some pandas versions
         for row in rows:
             for c in needs_fix:
                 row[c] = _plain(row[c])
@@ -136,9 +142,15 @@ class Neo4jStore:
 
     # ------------------------------------------------------------------ plumbing
 
+    def _session(self) -> neo4j.Session:
+        # the store reads labels that may not exist yet: keep the server's hints out of logs
+        return self._driver.session(
+            database=self.database, notifications_min_severity=neo4j.NotificationMinimumSeverity.OFF
+        )
+
     def _read(self, work: Callable[[neo4j.ManagedTransaction], T]) -> T:
         try:
-            with self._driver.session(database=self.database) as session:
+            with self._session() as session:
                 return session.execute_read(work)
         except ServiceUnavailable as exc:
             raise StoreUnavailableError(f"Neo4j at {self.uri!r} became unreachable: {exc}") from exc
@@ -147,12 +159,14 @@ class Neo4jStore:
 
     def _write(self, work: Callable[[neo4j.ManagedTransaction], T]) -> T:
         try:
-            with self._driver.session(database=self.database) as session:
+            with self._session() as session:
                 return session.execute_write(work)
         except ServiceUnavailable as exc:
             raise StoreUnavailableError(f"Neo4j at {self.uri!r} became unreachable: {exc}") from exc
         except Neo4jError as exc:
-            raise StoreError(f"Write to Neo4j at {self.uri!r} failed and was rolled back: {exc}") from exc
+            raise StoreError(
+                f"Write to Neo4j at {self.uri!r} failed and was rolled back: {exc}"
+            ) from exc
 
     # ------------------------------------------------------------------ schema
 
@@ -166,7 +180,7 @@ class Neo4jStore:
     def init(self) -> int:
         """Apply every migration (constraints and indexes, idempotent); record the version."""
         try:
-            with self._driver.session(database=self.database) as session:
+            with self._session() as session:
                 for migration in migrations():
                     for statement in migration.statements:
                         session.run(_q(statement)).consume()
@@ -212,7 +226,9 @@ class Neo4jStore:
             lists = {p.name for p in schema.props if p.type is PropType.LIST}
             node_jobs.append((frame.label, _records(frame.data, cols, lists)))
             result.nodes += len(frame)
-            result.by_kind[frame.label.value] = result.by_kind.get(frame.label.value, 0) + len(frame)
+            result.by_kind[frame.label.value] = result.by_kind.get(frame.label.value, 0) + len(
+                frame
+            )
         for rf in data.rels:
             v = validate_rels(rf)
             if len(v.rejects):
@@ -273,7 +289,9 @@ class Neo4jStore:
             total = 0
             while True:
                 n = self._write(
-                    lambda tx: int(tx.run(_q(statement), value=value, batch=_DELETE_BATCH).single()["n"])  # type: ignore[index]
+                    lambda tx: int(
+                        tx.run(_q(statement), value=value, batch=_DELETE_BATCH).single()["n"]
+                    )  # type: ignore[index]
                 )
                 total += n
                 if n < _DELETE_BATCH:
@@ -318,7 +336,9 @@ class Neo4jStore:
                 cols = ["id", *schema.prop_names, *PROVENANCE_COLUMNS]
                 rec = tx.run(_q(cypher.read_nodes(label, cols))).single()
                 rows = rec["rows"] if rec else []
-                nodes.append(NodeFrame(label, _typed(pd.DataFrame(rows, columns=cols), schema.props)))
+                nodes.append(
+                    NodeFrame(label, _typed(pd.DataFrame(rows, columns=cols), schema.props))
+                )
             rels = []
             for rel_type, rs in REL_SCHEMAS.items():
                 total = tx.run(_q(cypher.count_rels(rel_type))).single()
@@ -331,7 +351,9 @@ class Neo4jStore:
                         rows = rec["rows"] if rec else []
                         if not rows:
                             continue
-                        df = _typed(pd.DataFrame(rows, columns=["src", "dst", "key", *cols]), rs.props)
+                        df = _typed(
+                            pd.DataFrame(rows, columns=["src", "dst", "key", *cols]), rs.props
+                        )
                         rels.append(RelFrame(rel_type, src, dst, df))
             return GraphData(nodes, rels)
 
@@ -485,4 +507,3 @@ def _json_default(value: object) -> object:
     if isinstance(value, np.ndarray):
         return value.tolist()
     return str(value)
-

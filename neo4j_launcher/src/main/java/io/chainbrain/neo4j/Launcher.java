@@ -78,6 +78,8 @@ public final class Launcher {
         raw.put("server.bolt.advertised_address", host + ":" + port);
         raw.put("dbms.security.auth_enabled", Boolean.toString(auth));
         raw.put("server.memory.pagecache.size", "512m");
+        // Bolt's Netty loops wait this many quiet seconds before stopping (default 5, twice)
+        raw.put("internal.dbms.bolt.netty_server_shutdown_quiet_period", "1");
         raw.putAll(conf);
 
         Files.createDirectories(home);
