@@ -42,12 +42,7 @@ __all__ = [
 
 #: Latin-script legal-form tokens removed anywhere after the first token.
 LEGAL_FORMS: frozenset[str] = frozenset(
-    """
-    co company companies ltd limited inc incorporated corp corporation llc llp lp plc
-    gmbh ag kg kgaa mbh se sa sas sarl sasu srl spa sapi cv de nv bv oy oyj ab asa as aps
-    kk pte pty bhd sdn tbk pt jsc pjsc ojsc oao zao ooo ao qpsc saog psc lş aş ltda eireli
-    sab scs sc snc gk yk kabushiki kaisha
-    """.split()
+    ["co", "company", "companies", "ltd", "limited", "inc", "incorporated", "corp", "corporation", "llc", "llp", "lp", "plc", "gmbh", "ag", "kg", "kgaa", "mbh", "se", "sa", "sas", "sarl", "sasu", "srl", "spa", "sapi", "cv", "de", "nv", "bv", "oy", "oyj", "ab", "asa", "as", "aps", "kk", "pte", "pty", "bhd", "sdn", "tbk", "pt", "jsc", "pjsc", "ojsc", "oao", "zao", "ooo", "ao", "qpsc", "saog", "psc", "lş", "aş", "ltda", "eireli", "sab", "scs", "sc", "snc", "gk", "yk", "kabushiki", "kaisha"]
 )
 #: Organisational words removed from the end only (kept if nothing else would remain).
 GROUP_WORDS: frozenset[str] = frozenset({"group", "holding", "holdings", "continued"})

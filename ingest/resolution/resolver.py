@@ -211,7 +211,7 @@ def resolve_firms(
     country_col: str | None = "country",
     threshold: float = 0.72,
     use_embeddings: bool | Literal["auto"] = "auto",
-    semantic_weight: float = 0.35,
+    semantic_weight: float = 0.25,
     country_penalty: float = 0.15,
     max_block: int = 200,
     progress: bool = False,
@@ -267,7 +267,9 @@ def resolve_firms(
     ['a', 'a', 'c']
     """
     if id_col not in frame.columns:
-        raise ValidationError(f"Firm frame has no id column {id_col!r}; columns: {list(frame.columns)}.")
+        raise ValidationError(
+            f"Firm frame has no id column {id_col!r}; columns: {list(frame.columns)}."
+        )
     cols = [c for c in name_cols if c in frame.columns]
     if not cols:
         raise ValidationError(f"Firm frame has none of the name columns {list(name_cols)}.")
@@ -408,9 +410,11 @@ def resolve_firms(
                     li = np.fromiter((pos[int(k)] for k in left[grey]), dtype=np.int64)
                     ri = np.fromiter((pos[int(k)] for k in right[grey]), dtype=np.int64)
                     sem[grey] = np.einsum("ij,ij->i", vec[li], vec[ri]).clip(-1.0, 1.0)
-                    score[grey] = (1 - semantic_weight) * lexical[grey] + semantic_weight * sem[
-                        grey
-                    ] - penalty[grey]
+                    score[grey] = (
+                        (1 - semantic_weight) * lexical[grey]
+                        + semantic_weight * sem[grey]
+                        - penalty[grey]
+                    )
                     method[grey] = "lexical+semantic"
             accept = np.flatnonzero(score >= threshold)
             if len(accept):
@@ -494,9 +498,10 @@ def _clusters_from_merges(
         li = pos.reindex(merges["left_id"]).to_numpy()
         ri = pos.reindex(merges["right_id"]).to_numpy()
         if np.isnan(li.astype(float)).any() or np.isnan(ri.astype(float)).any():
-            bad = merges["left_id"][np.isnan(li.astype(float))].tolist() + merges["right_id"][
-                np.isnan(ri.astype(float))
-            ].tolist()
+            bad = (
+                merges["left_id"][np.isnan(li.astype(float))].tolist()
+                + merges["right_id"][np.isnan(ri.astype(float))].tolist()
+            )
             raise ValidationError(f"Merge rows name ids that are not records: {bad[:5]!r}.")
         graph = sp.coo_matrix(
             (np.ones(len(li)), (li.astype(np.int64), ri.astype(np.int64))), shape=(n, n)

@@ -145,11 +145,13 @@ def gem_pairs(path: Path, max_negatives: int = 1500) -> pd.DataFrame:
             seen.setdefault((gid, r["Owner"].strip()), "en")
         if isinstance(r["Owner (other language)"], str):
             seen.setdefault((gid, r["Owner (other language)"].strip()), "other")
-    ents = pd.DataFrame([(g, n, lang) for (g, n), lang in seen.items()], columns=["gid", "name", "lang"])
+    ents = pd.DataFrame(
+        [(g, n, lang) for (g, n), lang in seen.items()], columns=["gid", "name", "lang"]
+    )
     bad = ents["name"].str.lower().str.contains("unknown|shareholder|^other|individual", regex=True)
     ents = ents[~bad & ents["gid"].str.match(r"^E\d+$") & (ents["name"] != "")]
     rows = []
-    for gid, g in ents.groupby("gid"):
+    for _gid, g in ents.groupby("gid"):
         for (na, la), (nb, lb) in itertools.combinations(zip(g["name"], g["lang"], strict=True), 2):
             src = "gem" if la == lb == "en" else "gem_xlang"
             rows.append((src, na, nb, 1, "same GEM id"))
@@ -176,7 +178,9 @@ def main(shared: str) -> None:
         ],
         ignore_index=True,
     )
-    pairs = pairs[pairs["left_name"] != pairs["right_name"]].drop_duplicates(["left_name", "right_name"])
+    pairs = pairs[pairs["left_name"] != pairs["right_name"]].drop_duplicates(
+        ["left_name", "right_name"]
+    )
     out = Path(__file__).with_name("firm_pairs.csv")
     pairs.to_csv(out, index=False)
     print(pairs.groupby(["source", "same"]).size())
