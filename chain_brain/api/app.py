@@ -13,9 +13,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chain_brain.api.deps import ApiContext
-from chain_brain.api.problems import problem, problem_handler
+from chain_brain.api.problems import problem, problem_handler, problem_response
 from chain_brain.services.jobs import JobRunner, recover_interrupted
-from chain_brain.services.security import KeyRing, PayloadTooLargeError, RateLimiter
+from chain_brain.services.security import KeyRing, RateLimiter
 from chain_brain.settings import Settings
 from chain_brain.store import GraphStore
 from graph_schema.errors import ChainBrainError
@@ -30,7 +30,8 @@ class BodyLimit:
     """ASGI middleware refusing request bodies over ``max_bytes`` with 413.
 
     A declared ``Content-Length`` over the limit is refused before reading; a chunked body
-    is counted as it streams and refused when it crosses the limit.
+    is counted as it streams: past the limit the app sees a disconnect, its answer is
+    dropped and the client gets 413.
     """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
@@ -42,30 +43,43 @@ class BodyLimit:
             return
         for name, value in scope.get("headers", ()):
             if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
-                body = problem(
-                    413,
-                    "payload-too-large",
-                    f"Request body of {int(value):,} bytes exceeds the limit of {self.max_bytes:,} bytes.",
-                    instance=scope.get("path"),
-                )
-                from chain_brain.api.problems import problem_response
-
-                await problem_response(body)(scope, receive, send)
+                await self._refuse(scope, receive, send, f"{int(value):,} bytes")
                 return
         seen = 0
+        too_big = False
 
         async def counted() -> Message:
-            nonlocal seen
+            nonlocal seen, too_big
+            if too_big:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise PayloadTooLargeError(
-                        f"Request body exceeds the limit of {self.max_bytes:,} bytes."
-                    )
+                    too_big = True  # the app sees a disconnect; we answer 413 below
+                    return {"type": "http.disconnect"}
             return message
 
-        await self.app(scope, counted, send)
+        async def guarded(message: Message) -> None:
+            if not too_big:
+                await send(message)
+
+        try:
+            await self.app(scope, counted, guarded)
+        except Exception:
+            if not too_big:
+                raise
+        if too_big:
+            await self._refuse(scope, receive, send, f"more than {self.max_bytes:,} bytes")
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, size: str) -> None:
+        body = problem(
+            413,
+            "payload-too-large",
+            f"Request body of {size} exceeds the limit of {self.max_bytes:,} bytes.",
+            instance=scope.get("path"),
+        )
+        await problem_response(body)(scope, receive, send)
 
 
 def create_app(settings: Settings, *, store: GraphStore | None = None) -> FastAPI:

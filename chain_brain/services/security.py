@@ -37,7 +37,7 @@ import pandas as pd
 
 from chain_brain.store import GraphStore, RunRecord, Scope
 from graph_schema.errors import ChainBrainError, NotFoundError, ValidationError
-from graph_schema.frames import GraphData, RelFrame
+from graph_schema.frames import GraphData, NodeFrame, RelFrame
 from graph_schema.model import NodeLabel, RelType
 
 __all__ = [
@@ -57,6 +57,8 @@ __all__ = [
     "scoped",
     "redact",
     "chain_members",
+    "restrict",
+    "visible",
     "audit",
     "list_audit",
     "CONFIDENTIAL_PROPS",
@@ -70,6 +72,10 @@ CONFIDENTIAL_PROPS: frozenset[str] = frozenset(
     {"volume", "share", "price", "unit_price", "value", "amount"}
 )
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
+# scrypt is slow on purpose; secrets already verified against a stored digest are
+# remembered as (key id, stored digest) -> sha256(secret), so each key pays scrypt once.
+_VERIFIED: dict[tuple[str, str], str] = {}
+_VERIFIED_LOCK = threading.Lock()
 
 
 class AuthenticationError(ChainBrainError):
@@ -200,7 +206,6 @@ class KeyRing:
         self.path = Path(path)
         self._lock = threading.Lock()
         self._keys: dict[str, ApiKeyRecord] = {}
-        self._verified: dict[str, str] = {}  # digest cache: key_id -> sha256(secret)
         if self.path.exists():
             try:
                 rows = json.loads(self.path.read_text(encoding="utf-8"))
@@ -251,7 +256,6 @@ class KeyRing:
             if rec is None:
                 raise NotFoundError(f"No API key with id {key_id!r}.")
             rec.revoked = True
-            self._verified.pop(key_id, None)
             self._save()
 
     def records(self) -> list[ApiKeyRecord]:
@@ -273,14 +277,15 @@ class KeyRing:
         rec = self._keys.get(key_id)
         if rec is None or rec.revoked:
             raise AuthenticationError(f"Unknown or revoked API key id {key_id!r}.")
-        # scrypt is slow on purpose; remember a fast digest of secrets already verified.
         fast = hashlib.sha256(secret.encode()).hexdigest()
-        cached = self._verified.get(key_id)
+        with _VERIFIED_LOCK:
+            cached = _VERIFIED.get((key_id, rec.digest))
         if cached is not None and hmac.compare_digest(cached, fast):
             return rec.principal()
         if not hmac.compare_digest(_digest(secret, bytes.fromhex(rec.salt)), rec.digest):
             raise AuthenticationError(f"Wrong secret for API key id {key_id!r}.")
-        self._verified[key_id] = fast
+        with _VERIFIED_LOCK:
+            _VERIFIED[(key_id, rec.digest)] = fast
         return rec.principal()
 
 
@@ -356,12 +361,62 @@ def scoped(principal: Principal, scope: Scope | None = None) -> Scope:
     return replace(scope, chain=principal.chain)
 
 
+_CONTEXT = (NodeLabel.REGION, NodeLabel.COUNTRY, NodeLabel.INDUSTRY)
+
+
 def chain_members(store: GraphStore, principal: Principal) -> set[tuple[str, str]] | None:
-    """``(label, id)`` of every node a bound principal may see; None when unbound."""
+    """``(label, id)`` of every node a bound principal may see; None when unbound.
+
+    These are the chain, its segments, their members (products, firms, plants; see
+    :func:`chain_brain.services.chains.segment_members`) and the context nodes (regions,
+    countries, industries) of the chain's snapshot.  Trading partners outside the chain
+    are not members.
+    """
     if principal.chain is None:
         return None
+    from chain_brain.services.chains import segment_members
+
     data = store.snapshot(Scope(chain=principal.chain))
-    return {(nf.label.value, str(i)) for nf in data.nodes for i in nf.data["id"]}
+    members = segment_members(data, principal.chain)
+    keep = {(str(lab), str(i)) for lab, i in zip(members["label"], members["id"], strict=True)}
+    keep.add((NodeLabel.CHAIN.value, principal.chain))
+    segs = data.node_table(NodeLabel.CHAIN_SEGMENT)
+    keep |= {
+        (NodeLabel.CHAIN_SEGMENT.value, str(i))
+        for i in segs.loc[segs["chain"] == principal.chain, "id"]
+    }
+    for label in _CONTEXT:
+        keep |= {(label.value, str(i)) for i in data.node_table(label)["id"]}
+    return keep
+
+
+def restrict(data: GraphData, members: set[tuple[str, str]] | None) -> GraphData:
+    """Keep only member nodes and the relationships between them (``None``: everything)."""
+    if members is None:
+        return data
+    nodes = []
+    for nf in data.nodes:
+        ids = {i for lab, i in members if lab == nf.label.value}
+        nodes.append(
+            NodeFrame(nf.label, nf.data[nf.data["id"].astype(str).isin(ids)].reset_index(drop=True))
+        )
+    rels = []
+    for rf in data.rels:
+        src = {i for lab, i in members if lab == rf.src_label.value}
+        dst = {i for lab, i in members if lab == rf.dst_label.value}
+        ok = rf.data["src"].astype(str).isin(src) & rf.data["dst"].astype(str).isin(dst)
+        rels.append(
+            RelFrame(
+                rf.type, rf.src_label, rf.dst_label, rf.data[ok.to_numpy()].reset_index(drop=True)
+            )
+        )
+    return GraphData(nodes, rels)
+
+
+def visible(store: GraphStore, principal: Principal, scope: Scope | None = None) -> GraphData:
+    """The snapshot of ``scope`` as ``principal`` may read it: cut to its chain, redacted."""
+    data = store.snapshot(scoped(principal, scope))
+    return redact(principal, restrict(data, chain_members(store, principal)))
 
 
 def _own_ids(data: GraphData, firm: str | None) -> set[str]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -14,7 +16,7 @@ from chain_brain.api import create_app
 from chain_brain.graph.samples import graph_data, toy_chain
 from chain_brain.services.security import KeyRing
 from chain_brain.settings import Settings
-from chain_brain.store import GraphStore
+from chain_brain.store import GraphStore, open_store
 from graph_schema.frames import GraphData, NodeFrame, RelFrame, with_provenance
 from graph_schema.model import NodeLabel as L
 from graph_schema.model import RelType as R
@@ -32,6 +34,7 @@ def _provenance(data: GraphData) -> GraphData:
     )
 
 
+@cache
 def two_chains() -> GraphData:
     """The toy car chain ``auto`` (see ``toy_chain``) plus a one-firm chain ``pharma``:
     firm P1 (药业公司, CHN, region JS) makes ``drug``; M1 ships it ore (volume 5)."""
@@ -83,16 +86,26 @@ class Keys:
     file: Path
 
 
-@pytest.fixture
-def keys(tmp_path: Path) -> Keys:
-    ring = KeyRing(tmp_path / "keys.json")
+@pytest.fixture(scope="session")
+def session_keys(tmp_path_factory: pytest.TempPathFactory) -> Keys:
+    """Keys of every role, made once (scrypt is slow on purpose)."""
+    path = tmp_path_factory.mktemp("keys") / "keys.json"
+    ring = KeyRing(path)
     return Keys(
         admin=ring.create("admin")[1],
         analyst=ring.create("analyst", "gov")[1],
         lead=ring.create("chain-lead", "auto-lead", chain="auto", firm="A1")[1],
         viewer=ring.create("viewer")[1],
-        file=tmp_path / "keys.json",
+        file=path,
     )
+
+
+@pytest.fixture
+def keys(session_keys: Keys, tmp_path: Path) -> Keys:
+    """The session's keys in a keys file of this test's own (tests may revoke keys)."""
+    path = tmp_path / "keys.json"
+    shutil.copyfile(session_keys.file, path)
+    return replace(session_keys, file=path)
 
 
 def auth(key: str) -> dict[str, str]:
@@ -123,8 +136,30 @@ def make_client(keys: Keys, tmp_path: Path) -> Iterator[ClientFactory]:
         c.__exit__(None, None, None)
 
 
+@pytest.fixture(scope="module", params=["embedded", "neo4j"])
+def store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[GraphStore]:
+    """Each backend holding :func:`two_chains`, written once per module.
+
+    The API tests only add runs (scenarios, audit records, jobs) to it, never change the
+    graph, so the tests of one module share it (overrides the per-test ``store``).
+    """
+    if request.param == "embedded":
+        s = open_store(tmp_path_factory.mktemp("api-store") / "store.db")
+        s.init()
+    else:
+        s = request.getfixturevalue("neo4j_store")
+        s.clear()
+    s.write(two_chains())
+    yield s
+    if request.param == "embedded":
+        s.close()
+    else:
+        s.clear()
+
+
 @pytest.fixture
 def client(store: GraphStore, make_client: ClientFactory) -> TestClient:
     """An app over each backend holding :func:`two_chains`."""
-    store.write(two_chains())
     return make_client(store)

@@ -118,6 +118,10 @@ def test_export_csv_zip_and_graphml(client: TestClient, keys: Keys) -> None:
     assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
     names = zipfile.ZipFile(io.BytesIO(r.content)).namelist()
     assert "Firm.csv" in names and "SUPPLIES__Firm__Firm.csv" in names
+
+
+def test_export_graphml(client: TestClient, keys: Keys) -> None:
+    h = auth(keys.analyst)
     g = client.get("/exports", params={"format": "graphml"}, headers=h)
     assert g.status_code == 200 and b"<graphml" in g.content and b"Firm:P1" in g.content
 

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from chain_brain.api.deps import StoreDep, allow
 from chain_brain.api.problems import responses
-from chain_brain.services.security import Permission, Principal, audit, redact, scoped
+from chain_brain.services.security import Permission, Principal, audit, visible
 from chain_brain.services.store_admin import export_snapshot
 from chain_brain.store import GraphStore, Scope
 from graph_schema.frames import GraphData
@@ -35,7 +35,7 @@ class _VisibleView:
         self.uri = store.uri
 
     def snapshot(self, scope: Scope | None = None) -> GraphData:
-        return redact(self.principal, self.store.snapshot(scoped(self.principal, scope)))
+        return visible(self.store, self.principal, scope)
 
 
 @router.get(

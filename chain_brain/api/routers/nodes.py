@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from chain_brain.api.deps import PrincipalDep, StoreDep
 from chain_brain.api.models import GraphPublic, NodePage, NodePublic, graph_public, node_public
 from chain_brain.api.problems import responses
-from chain_brain.services.security import Principal, chain_members, redact, scoped
+from chain_brain.services.security import Principal, chain_members, visible
 from chain_brain.store import GraphStore, Scope
 from graph_schema.errors import NotFoundError, ValidationError
 from graph_schema.model import NodeLabel, node_schema
@@ -133,8 +133,9 @@ def neighbourhood(
     as_of: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
 ) -> GraphPublic:
     """The supply neighbourhood of a firm or plant ``tiers`` hops away, as nodes and edges."""
-    scope = scoped(principal, Scope(focus=node_id, tiers=tiers, direction=direction, as_of=as_of))
-    data = store.snapshot(scope)
+    data = visible(
+        store, principal, Scope(focus=node_id, tiers=tiers, direction=direction, as_of=as_of)
+    )
     if not any(len(nf.data) and (nf.data["id"].astype(str) == node_id).any() for nf in data.nodes):
         raise NotFoundError(f"No firm or plant with id {node_id!r} visible here.")
-    return graph_public(redact(principal, data))
+    return graph_public(data)
