@@ -1,0 +1,52 @@
+"""Versioned migrations and the schema-version guard."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from chain_brain.store import open_store
+from graph_schema.errors import SchemaVersionError
+from graph_schema.migrations import SCHEMA_VERSION, check_version, migrations
+from graph_schema.model import NODE_SCHEMAS, REL_SCHEMAS
+
+
+def test_migrations_are_numbered_and_idempotent() -> None:
+    ms = migrations()
+    assert [m.version for m in ms] == list(range(1, len(ms) + 1))
+    assert ms[-1].version == SCHEMA_VERSION
+    for m in ms:
+        for stmt in m.statements:
+            assert "IF NOT EXISTS" in stmt, stmt
+
+
+def test_every_label_has_a_unique_id_constraint() -> None:
+    text = " ".join(s for m in migrations() for s in m.statements)
+    for label in NODE_SCHEMAS:
+        assert f"FOR (n:{label.value}) REQUIRE n.id IS UNIQUE" in text
+    for rel in REL_SCHEMAS:
+        assert f"()-[r:{rel.value}]-() ON (r.key)" in text
+
+
+def test_check_version_messages() -> None:
+    check_version(None, "x")
+    check_version(SCHEMA_VERSION, "x")
+    with pytest.raises(SchemaVersionError, match="upgrade chain-brain"):
+        check_version(SCHEMA_VERSION + 1, "store.db")
+    with pytest.raises(SchemaVersionError, match="chain-brain init"):
+        check_version(SCHEMA_VERSION - 1, "store.db")
+
+
+def test_embedded_store_refuses_another_schema_version(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    store = open_store(path)
+    store.init()
+    store.close()
+    con = sqlite3.connect(path)
+    con.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    con.commit()
+    con.close()
+    with pytest.raises(SchemaVersionError, match=r"schema version 99.*speaks 2"):
+        open_store(path)
