@@ -20,6 +20,7 @@ from optimizers.reallocation import (
     build_reallocation_model,
     plan_reallocation,
 )
+from optimizers.strengthening import StrengtheningOption, StrengtheningPlan, plan_strengthening
 from optimizers.synthetic import make_tiered_network, random_reallocation_problem
 
 __all__ = [
@@ -29,6 +30,8 @@ __all__ = [
     "DisruptionSolver",
     "ReallocationPlan",
     "ReallocationProblem",
+    "StrengtheningOption",
+    "StrengtheningPlan",
     "SupplyNetwork",
     "build_network",
     "build_reallocation_model",
@@ -36,6 +39,7 @@ __all__ = [
     "build_tts_model",
     "make_tiered_network",
     "plan_reallocation",
+    "plan_strengthening",
     "random_reallocation_problem",
     "solve_pyomo",
     "sweep_disruptions",
