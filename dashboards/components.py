@@ -1,0 +1,114 @@
+"""Small Dash component builders shared by the pages: navigation, messages, tables."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import parse_qs, urlencode
+
+import pandas as pd
+from dash import dash_table, dcc, html
+from dash.development.base_component import Component
+
+from chain_brain.services.security import AuthenticationError, PermissionDeniedError
+from dashboards import ids
+from dashboards.context import ServiceUnavailableError
+from dashboards.figures import records
+from dashboards.i18n import LANGS, Lang, t
+from graph_schema.errors import ChainBrainError
+
+__all__ = ["PAGES", "nav", "message", "table", "guard", "options", "page", "with_lang"]
+
+#: (path, i18n key) of every page, in navigation order.
+PAGES: tuple[tuple[str, str], ...] = (
+    ("/", "page.overview"),
+    ("/chokepoints", "page.chokepoints"),
+    ("/regions", "page.regions"),
+    ("/chain-lead", "page.chain_lead"),
+    ("/scenarios", "page.scenarios"),
+    ("/twins", "page.twins"),
+    ("/alerts", "page.alerts"),
+)
+
+
+def with_lang(path: str, search: str | None, lang: Lang) -> str:
+    """``path`` with the query of ``search`` and ``lang`` set."""
+    q = {k: v[0] for k, v in parse_qs((search or "").lstrip("?")).items()}
+    q["lang"] = lang
+    return f"{path}?{urlencode(q)}"
+
+
+def nav(pathname: str | None, search: str | None, lang: Lang) -> list[Component]:
+    """The top bar: app title, one link per page (keeping the language and chain), and the
+    language switch (a full reload, so every label is rebuilt)."""
+    q = parse_qs((search or "").lstrip("?"))
+    keep = f"?{urlencode({'chain': q['chain'][0]})}" if "chain" in q else ""
+    links = [
+        dcc.Link(
+            t(key, lang),
+            href=with_lang(path, keep, lang),
+            className="nav-link active" if path == (pathname or "/") else "nav-link",
+            id=f"nav-{path.strip('/') or 'overview'}",
+        )
+        for path, key in PAGES
+    ]
+    switch = [
+        html.A(
+            t(f"lang.{code}", lang),
+            href=with_lang(pathname or "/", search, code),
+            className="lang",
+            id=f"lang-{code}",
+        )
+        for code in LANGS
+    ]
+    return [
+        html.Span(t("app.title", lang), className="brand"),
+        html.Nav(links, className="links"),
+        html.Span(switch, id=ids.LANG_LINKS, className="langs"),
+    ]
+
+
+def message(text: str, *, kind: str = "info", id: str = ids.MESSAGE) -> html.Div:  # noqa: A002
+    """A coloured message box (kinds: info, warning, error, denied)."""
+    return html.Div(text, id=id, className=f"message message-{kind}")
+
+
+def table(
+    table_id: str, frame: pd.DataFrame, *, page_size: int = 15, selectable: bool = False
+) -> dash_table.DataTable:
+    """A sortable, paged DataTable of ``frame``."""
+    data, columns = records(frame)
+    return dash_table.DataTable(
+        id=table_id,
+        data=data,  # type: ignore[arg-type]
+        columns=columns,  # type: ignore[arg-type]
+        page_size=page_size,
+        sort_action="native",
+        row_selectable="single" if selectable else False,
+        style_table={"overflowX": "auto"},
+        style_cell={"fontSize": 13, "textAlign": "left", "maxWidth": 360, "whiteSpace": "normal"},
+        style_header={"fontWeight": "bold"},
+    )
+
+
+def options(pairs: list[tuple[str, str]]) -> list[dict[str, str]]:
+    """Dropdown options from (value, label) pairs."""
+    return [{"value": v, "label": label} for v, label in pairs]
+
+
+def page(title: str, *children: Component) -> html.Div:
+    return html.Div([html.H2(title, id=ids.PAGE_TITLE), *children], className="page")
+
+
+def guard(
+    lang: Lang, build: Callable[[], Component | list[Component]]
+) -> Component | list[Component]:
+    """``build()``, or a message naming why it could not be built (denied, missing
+    service, project error).  Access denials get the id :data:`ids.DENIED`."""
+    try:
+        return build()
+    except (PermissionDeniedError, AuthenticationError) as exc:
+        return message(f"{t('denied', lang)}: {exc}", kind="denied", id=ids.DENIED)
+    except ServiceUnavailableError as exc:
+        return message(t("service_missing", lang, service=exc.service), kind="warning")
+    except ChainBrainError as exc:
+        return message(f"{t('error', lang)}: {exc}", kind="error")

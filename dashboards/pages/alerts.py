@@ -1,0 +1,14 @@
+"""placeholder"""
+
+from __future__ import annotations
+
+import dash
+from dash import html
+
+from dashboards.context import DashContext
+
+
+def register(app: dash.Dash, ctx: DashContext) -> None:
+    dash.register_page(
+        "alerts", path="/alerts", name="alerts", layout=lambda **_: html.Div("alerts")
+    )

@@ -1,0 +1,17 @@
+"""placeholder"""
+
+from __future__ import annotations
+
+import dash
+from dash import html
+
+from dashboards.context import DashContext
+
+
+def register(app: dash.Dash, ctx: DashContext) -> None:
+    dash.register_page(
+        "chokepoints",
+        path="/chokepoints",
+        name="chokepoints",
+        layout=lambda **_: html.Div("chokepoints"),
+    )
