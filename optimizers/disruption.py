@@ -556,7 +556,7 @@ def sweep_disruptions(
     if bad.size:
         j = int(bad[0])
         raise ValidationError(
-            f"recovery time of node {network.node_ids[j]!r} is {t_arr[j]!r}; expected finite >= 0"
+            f"recovery time of node {network.node_ids[j]!r} is {float(t_arr[j])!r}; expected finite >= 0"
         )
     names: list[str] = []
     kinds: list[str] = []

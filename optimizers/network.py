@@ -145,7 +145,7 @@ class SupplyNetwork:
             if bad.size:
                 j = int(bad[0])
                 raise ValidationError(
-                    f"{name} of node {self.node_ids[j]!r} is {arr[j]!r}; expected a finite value >= 0"
+                    f"{name} of node {self.node_ids[j]!r} is {float(arr[j])!r}; expected a finite value >= 0"
                 )
         b = self.bom_node.shape[0]
         if self.bom_ratio.shape != (b,) or len(self.bom_input) != b:
@@ -163,7 +163,7 @@ class SupplyNetwork:
             r = int(bad[0])
             raise ValidationError(
                 f"BOM ratio of input {self.bom_input[r]!r} of node "
-                f"{self.node_ids[self.bom_node[r]]!r} is {self.bom_ratio[r]!r}; expected > 0"
+                f"{self.node_ids[self.bom_node[r]]!r} is {float(self.bom_ratio[r])!r}; expected > 0"
             )
         keys = set()
         for r in range(b):

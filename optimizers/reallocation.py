@@ -173,7 +173,7 @@ class ReallocationProblem:
             bad = np.argwhere(~np.isfinite(arr) | (arr < 0))
             if bad.size:
                 raise ValidationError(
-                    f"{name}{tuple(int(v) for v in bad[0])} is {arr[tuple(bad[0])]!r}; expected finite >= 0"
+                    f"{name}{tuple(int(v) for v in bad[0])} is {float(arr[tuple(bad[0])])!r}; expected finite >= 0"
                 )
         bad = np.argwhere(
             ~np.isfinite(self.offer_ramp) | (self.offer_ramp < 0) | (self.offer_ramp > 1)
@@ -181,7 +181,7 @@ class ReallocationProblem:
         if bad.size:
             o, t = (int(v) for v in bad[0])
             raise ValidationError(
-                f"ramp of offer {o} in period {t} is {self.offer_ramp[o, t]!r}; expected in [0, 1]"
+                f"ramp of offer {o} in period {t} is {float(self.offer_ramp[o, t])!r}; expected in [0, 1]"
             )
         bad = np.flatnonzero(self.lane_lead_time < 0)
         if bad.size:

@@ -245,7 +245,7 @@ def plan_strengthening(
         lo.append(np.full(2, -_INF))
         hi.append(np.zeros(2))
         row += 2
-    for q_s, s in enumerate(tqdm(scen, desc="strengthening scenarios", disable=not progress)):
+    for q_s, _s in enumerate(tqdm(scen, desc="strengthening scenarios", disable=not progress)):
         off = g + q_s * block_cols
         # shared rows (+ extra stock on ship rows: - ds x <= s_i)
         add(block.row + row, block.col + off, block.data)
