@@ -3,6 +3,8 @@
 This is the one place where the graph's facts become the data of the Simchi-Levi et al.
 (2015) model (see ``optimizers.network``).  Stated rules, each reported with the network:
 
+* **Capacity** of a node: its ``PRODUCES`` capacities summed per product, then the
+  largest product.
 * **Nodes** are the firms and plants that take part in supply (a ``SUPPLIES`` edge) or have
   a production capacity (``PRODUCES``).
 * **Weekly volume of an edge**: its ``volume`` divided by ``periods_per_year`` (volumes and
@@ -99,7 +101,7 @@ def chain_network(
     in_supply = np.zeros(graph.n_nodes, dtype=bool)
     in_supply[graph.sup_src] = True
     in_supply[graph.sup_dst] = True
-    has_cap = graph.node_capacity > 0
+    has_cap = _node_capacity(graph) > 0
     keep = supply_nodes[in_supply[supply_nodes] | has_cap[supply_nodes]]
     if keep.size == 0:
         raise ValidationError("The snapshot has no supply nodes (no SUPPLIES edges and no PRODUCES capacity).")
@@ -108,7 +110,7 @@ def chain_network(
     n = keep.size
     ids = graph.node_id[keep].astype(str)
 
-    cap_w = graph.node_capacity[keep] / a.periods_per_year
+    cap_w = _node_capacity(graph)[keep] / a.periods_per_year
     cap_source = np.where(cap_w > 0, "surveyed", "none").astype(object)
     ttr = np.full(n, a.default_ttr)
     ttr_source = np.full(n, "default", dtype=object)
@@ -209,3 +211,16 @@ def chain_network(
         }
     )
     return ChainNetwork(network, nodes, keep, a, notes)
+
+
+def _node_capacity(graph: ChainGraph) -> np.ndarray:
+    """Capacity of each node: PRODUCES capacities summed per product (processes of one
+    product add up, e.g. BOF + EAF crude steel), then the largest product (an integrated
+    mill's pig iron and crude steel are stages of one output, not two outputs)."""
+    out = np.zeros(graph.n_nodes)
+    if graph.prod_node.size == 0:
+        return out
+    per = pd.DataFrame({"node": graph.prod_node, "product": graph.prod_product, "cap": graph.prod_capacity})
+    summed = per.groupby(["node", "product"])["cap"].sum().groupby(level="node").max()
+    out[summed.index.to_numpy(dtype=np.int64)] = summed.to_numpy(dtype=float)
+    return out
