@@ -163,3 +163,19 @@ def store(
 def client(store: GraphStore, make_client: ClientFactory) -> TestClient:
     """An app over each backend holding :func:`two_chains`."""
     return make_client(store)
+
+
+@pytest.fixture(scope="module")
+def embedded_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphStore]:
+    """The embedded store holding :func:`two_chains`, for rules that do not depend on the
+    backend (keys, roles, limits, jobs)."""
+    s = open_store(tmp_path_factory.mktemp("api-embedded") / "store.db")
+    s.init()
+    s.write(two_chains())
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def app_client(embedded_store: GraphStore, make_client: ClientFactory) -> TestClient:
+    return make_client(embedded_store)

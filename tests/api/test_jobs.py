@@ -9,7 +9,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from chain_brain.services.jobs import JOB_KIND, Job, JobRunner, JobState, ProgressFn, recover_interrupted
+from chain_brain.services.jobs import (
+    JOB_KIND,
+    Job,
+    JobRunner,
+    JobState,
+    ProgressFn,
+    recover_interrupted,
+)
 from chain_brain.store import RunRecord, open_store
 from graph_schema.errors import NotFoundError, ValidationError
 from tests.api.conftest import ClientFactory, Keys, auth
@@ -21,7 +28,12 @@ def _sum_work(n: int) -> object:
         for i in range(n):
             total += i
             progress((i + 1) / n, f"step {i + 1} of {n}")
-        return RunRecord("analysis", f"sum-{n}", summary={"total": total}, tables={"t": pd.DataFrame({"x": [total]})})
+        return RunRecord(
+            "analysis",
+            f"sum-{n}",
+            summary={"total": total},
+            tables={"t": pd.DataFrame({"x": [total]})},
+        )
 
     return work
 
@@ -38,7 +50,9 @@ def test_job_runs_reports_progress_and_saves_its_result(tmp_path: Path) -> None:
     assert result.summary == {"total": 45} and result.tenant == "t"
     assert int(result.tables["t"]["x"][0]) == 45
     stored = Job.from_run(store.load_run(JOB_KIND, job.id))
-    assert stored.state is JobState.SUCCEEDED and stored.owner == "k1" and stored.params == {"n": 10}
+    assert (
+        stored.state is JobState.SUCCEEDED and stored.owner == "k1" and stored.params == {"n": 10}
+    )
     runner.shutdown()
     store.close()
 
@@ -126,7 +140,9 @@ def test_unknown_job_is_not_found(tmp_path: Path) -> None:
     store.close()
 
 
-def test_jobs_survive_an_api_restart(tmp_path: Path, make_client: ClientFactory, keys: Keys) -> None:
+def test_jobs_survive_an_api_restart(
+    tmp_path: Path, make_client: ClientFactory, keys: Keys
+) -> None:
     db = tmp_path / "restart.db"
     first = make_client(store_path=db)
     runner: JobRunner = first.app.state.ctx.jobs  # type: ignore[attr-defined]
@@ -150,7 +166,9 @@ def test_jobs_survive_an_api_restart(tmp_path: Path, make_client: ClientFactory,
     assert crashed["state"] == "interrupted" and crashed["progress"] == 0.5
 
 
-def test_job_routes_respect_owner_and_tenant(tmp_path: Path, make_client: ClientFactory, keys: Keys) -> None:
+def test_job_routes_respect_owner_and_tenant(
+    tmp_path: Path, make_client: ClientFactory, keys: Keys
+) -> None:
     client = make_client(store_path=tmp_path / "j.db")
     runner: JobRunner = client.app.state.ctx.jobs  # type: ignore[attr-defined]
     gate = threading.Event()

@@ -34,21 +34,23 @@ SCENARIO = {"name": "mine flood", "disrupted": ["M1"], "duration_days": 30}
         {"Authorization": "Basic abc"},
     ],
 )
-def test_requests_without_a_valid_key_get_401(client: TestClient, headers: dict[str, str]) -> None:
-    r = client.get("/firms", headers=headers)
+def test_requests_without_a_valid_key_get_401(
+    app_client: TestClient, headers: dict[str, str]
+) -> None:
+    r = app_client.get("/firms", headers=headers)
     assert r.status_code == 401
     assert r.headers["content-type"] == "application/problem+json"
     assert r.json()["type"] == "urn:chain-brain:problem:unauthenticated"
 
 
-def test_wrong_secret_of_a_real_key_id_gets_401(client: TestClient, keys: Keys) -> None:
+def test_wrong_secret_of_a_real_key_id_gets_401(app_client: TestClient, keys: Keys) -> None:
     key_id = keys.viewer.split("_")[1]
-    r = client.get("/firms", headers=auth(f"cb_{key_id}_{'x' * 43}"))
+    r = app_client.get("/firms", headers=auth(f"cb_{key_id}_{'x' * 43}"))
     assert r.status_code == 401 and "Wrong secret" in r.json()["detail"]
 
 
-def test_x_api_key_header_works_too(client: TestClient, keys: Keys) -> None:
-    assert client.get("/firms", headers={"X-API-Key": keys.viewer}).status_code == 200
+def test_x_api_key_header_works_too(app_client: TestClient, keys: Keys) -> None:
+    assert app_client.get("/firms", headers={"X-API-Key": keys.viewer}).status_code == 200
 
 
 def test_keys_file_holds_no_plaintext(keys: Keys) -> None:
@@ -91,45 +93,50 @@ def test_permission_matrix() -> None:
     ],
 )
 def test_viewer_cannot_write_start_jobs_export_or_administer(
-    client: TestClient, keys: Keys, method: str, path: str, kwargs: dict[str, object]
+    app_client: TestClient, keys: Keys, method: str, path: str, kwargs: dict[str, object]
 ) -> None:
-    r = getattr(client, method)(path, headers=auth(keys.viewer), **kwargs)
+    r = getattr(app_client, method)(path, headers=auth(keys.viewer), **kwargs)
     assert r.status_code == 403, r.text
     assert r.json()["type"] == "urn:chain-brain:problem:forbidden"
 
 
 @pytest.mark.parametrize("who", ["analyst", "lead"])
-def test_only_admin_manages_keys_and_reads_audit(client: TestClient, keys: Keys, who: str) -> None:
+def test_only_admin_manages_keys_and_reads_audit(
+    app_client: TestClient, keys: Keys, who: str
+) -> None:
     h = auth(getattr(keys, who))
-    assert client.post("/admin/keys", json={"role": "admin"}, headers=h).status_code == 403
-    assert client.get("/admin/keys", headers=h).status_code == 403
-    assert client.get("/admin/audit", headers=h).status_code == 403
+    assert app_client.post("/admin/keys", json={"role": "admin"}, headers=h).status_code == 403
+    assert app_client.get("/admin/keys", headers=h).status_code == 403
+    assert app_client.get("/admin/audit", headers=h).status_code == 403
 
 
-def test_chain_lead_cannot_ingest_or_write_twins(client: TestClient, keys: Keys) -> None:
+def test_chain_lead_cannot_ingest_or_write_twins(app_client: TestClient, keys: Keys) -> None:
     h = auth(keys.lead)
     files = {"file": ("a.csv", b"id\n1\n"), "mapping": ("m.yaml", b"x: 1\n")}
-    assert client.post("/ingest", files=files, headers=h).status_code == 403
+    assert app_client.post("/ingest", files=files, headers=h).status_code == 403
     ev = {"kind": "outage", "start": "2026-01-01"}
-    assert client.post("/twins/S1P/events", json=ev, headers=h).status_code == 403
+    assert app_client.post("/twins/S1P/events", json=ev, headers=h).status_code == 403
 
 
-def test_admin_creates_uses_and_revokes_a_key(client: TestClient, keys: Keys) -> None:
-    r = client.post("/admin/keys", json={"role": "viewer", "tenant": "x"}, headers=auth(keys.admin))
+def test_admin_creates_uses_and_revokes_a_key(app_client: TestClient, keys: Keys) -> None:
+    r = app_client.post(
+        "/admin/keys", json={"role": "viewer", "tenant": "x"}, headers=auth(keys.admin)
+    )
     assert r.status_code == 201
     new = r.json()
     assert new["key"].startswith("cb_") and new["key"] not in keys.file.read_text()
-    assert client.get("/firms", headers=auth(new["key"])).status_code == 200
-    listed = client.get("/admin/keys", headers=auth(keys.admin)).json()
+    assert app_client.get("/firms", headers=auth(new["key"])).status_code == 200
+    listed = app_client.get("/admin/keys", headers=auth(keys.admin)).json()
     assert all("key" not in k and "digest" not in k for k in listed)
     assert (
-        client.delete(f"/admin/keys/{new['key_id']}", headers=auth(keys.admin)).status_code == 204
+        app_client.delete(f"/admin/keys/{new['key_id']}", headers=auth(keys.admin)).status_code
+        == 204
     )
-    assert client.get("/firms", headers=auth(new["key"])).status_code == 401
+    assert app_client.get("/firms", headers=auth(new["key"])).status_code == 401
 
 
-def test_chain_lead_key_needs_a_binding(client: TestClient, keys: Keys) -> None:
-    r = client.post(
+def test_chain_lead_key_needs_a_binding(app_client: TestClient, keys: Keys) -> None:
+    r = app_client.post(
         "/admin/keys", json={"role": "chain-lead", "chain": "auto"}, headers=auth(keys.admin)
     )
     assert r.status_code == 422 and "firm" in r.json()["detail"]
@@ -217,25 +224,29 @@ def test_chain_lead_cannot_start_work_on_another_chain(client: TestClient, keys:
     assert r.status_code == 403
 
 
-def test_scenarios_are_tenant_private(client: TestClient, keys: Keys) -> None:
-    r = client.post("/scenarios", json=SCENARIO, headers=auth(keys.lead))
+def test_scenarios_are_tenant_private(app_client: TestClient, keys: Keys) -> None:
+    r = app_client.post("/scenarios", json=SCENARIO, headers=auth(keys.lead))
     assert r.status_code == 201
     sid = r.json()["id"]
     assert r.json()["scope"]["chain"] == "auto"  # bound to its chain
-    assert client.get(f"/scenarios/{sid}", headers=auth(keys.lead)).status_code == 200
+    assert app_client.get(f"/scenarios/{sid}", headers=auth(keys.lead)).status_code == 200
     assert (
-        client.get(f"/scenarios/{sid}", headers=auth(keys.analyst)).status_code == 200
+        app_client.get(f"/scenarios/{sid}", headers=auth(keys.analyst)).status_code == 200
     )  # unbound sees all
-    mine = client.post("/scenarios", json=SCENARIO, headers=auth(keys.analyst)).json()["id"]
-    assert client.get(f"/scenarios/{mine}", headers=auth(keys.lead)).status_code == 404
-    assert mine not in [s["id"] for s in client.get("/scenarios", headers=auth(keys.lead)).json()]
+    mine = app_client.post("/scenarios", json=SCENARIO, headers=auth(keys.analyst)).json()["id"]
+    assert app_client.get(f"/scenarios/{mine}", headers=auth(keys.lead)).status_code == 404
+    assert mine not in [
+        s["id"] for s in app_client.get("/scenarios", headers=auth(keys.lead)).json()
+    ]
 
 
 # ---------------------------------------------------------------- limits
 
 
-def test_rate_limit_per_key(store: GraphStore, make_client: ClientFactory, keys: Keys) -> None:
-    client = make_client(store, rate_limit_per_minute=3)
+def test_rate_limit_per_key(
+    embedded_store: GraphStore, make_client: ClientFactory, keys: Keys
+) -> None:
+    client = make_client(embedded_store, rate_limit_per_minute=3)
     codes = [client.get("/firms", headers=auth(keys.viewer)).status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
     r = client.get("/firms", headers=auth(keys.viewer))
@@ -257,8 +268,10 @@ def test_token_bucket_refills() -> None:
     limiter.take("k")
 
 
-def test_request_size_limit(store: GraphStore, make_client: ClientFactory, keys: Keys) -> None:
-    client = make_client(store, max_request_bytes=1000)
+def test_request_size_limit(
+    embedded_store: GraphStore, make_client: ClientFactory, keys: Keys
+) -> None:
+    client = make_client(embedded_store, max_request_bytes=1000)
     big = {**SCENARIO, "description": "x" * 2000}
     r = client.post("/scenarios", json=big, headers=auth(keys.analyst))
     assert r.status_code == 413 and r.headers["content-type"] == "application/problem+json"
@@ -281,22 +294,22 @@ def test_request_size_limit(store: GraphStore, make_client: ClientFactory, keys:
 
 
 def test_no_key_reaches_the_logs(
-    client: TestClient, keys: Keys, caplog: pytest.LogCaptureFixture
+    app_client: TestClient, keys: Keys, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    client.get("/firms", headers=auth(keys.analyst))
-    client.get("/firms", headers=auth(keys.analyst[:-3] + "abc"))  # wrong secret
-    client.post("/admin/keys", json={"role": "viewer"}, headers=auth(keys.admin))
-    client.get("/firms/ghost", headers=auth(keys.viewer))
+    app_client.get("/firms", headers=auth(keys.analyst))
+    app_client.get("/firms", headers=auth(keys.analyst[:-3] + "abc"))  # wrong secret
+    app_client.post("/admin/keys", json={"role": "viewer"}, headers=auth(keys.admin))
+    app_client.get("/firms/ghost", headers=auth(keys.viewer))
     assert caplog.records  # something was logged, so the check below can fail
     for key in (keys.analyst, keys.admin, keys.viewer):
         assert key.split("_", 2)[2] not in caplog.text
 
 
-def test_writes_are_audited(client: TestClient, keys: Keys) -> None:
-    sid = client.post("/scenarios", json=SCENARIO, headers=auth(keys.analyst)).json()["id"]
-    client.post("/admin/keys", json={"role": "viewer"}, headers=auth(keys.admin))
-    log = client.get("/admin/audit", headers=auth(keys.admin)).json()
+def test_writes_are_audited(app_client: TestClient, keys: Keys) -> None:
+    sid = app_client.post("/scenarios", json=SCENARIO, headers=auth(keys.analyst)).json()["id"]
+    app_client.post("/admin/keys", json={"role": "viewer"}, headers=auth(keys.admin))
+    log = app_client.get("/admin/audit", headers=auth(keys.admin)).json()
     actions = {(a["action"], a["role"]) for a in log}
     assert ("create-scenario", "analyst") in actions and ("create-key", "admin") in actions
     rec = next(a for a in log if a["action"] == "create-scenario")

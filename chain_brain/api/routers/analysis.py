@@ -3,11 +3,12 @@ finding, compare two runs.  The work is done by :mod:`chain_brain.services.analy
 
 from __future__ import annotations
 
-from typing import Annotated
+import dataclasses
+from typing import Annotated, Any
 
 from fastapi import Depends, Query, Response, status
 
-from chain_brain.api.deps import JobsDep, StoreDep, allow, service
+from chain_brain.api.deps import ContextDep, JobsDep, StoreDep, allow, service
 from chain_brain.api.models import (
     AnalysisCreate,
     ComparisonPublic,
@@ -20,11 +21,38 @@ from chain_brain.api.runs import runs_router, start_job, visible_run
 from chain_brain.services.jobs import ProgressFn
 from chain_brain.services.security import Permission, Principal, scoped
 from chain_brain.store import RunRecord
+from graph_schema.errors import ValidationError
 
 KIND = "analysis"
 router = runs_router(KIND, "/analysis", "analysis")
 Reader = Annotated[Principal, Depends(allow(Permission.READ))]
 Runner = Annotated[Principal, Depends(allow(Permission.RUN_ANALYSIS))]
+
+
+def _analysis_params(given: dict[str, Any]) -> Any:
+    """``AnalysisParams`` from JSON: known fields only, nested knobs as objects."""
+    from chain_brain.analytics.results import AnalysisParams
+
+    fields = {f.name for f in dataclasses.fields(AnalysisParams)} - {"disruptions"}
+    defaults = AnalysisParams()
+    kwargs: dict[str, Any] = {}
+    for name, value in given.items():
+        if name not in fields:
+            raise ValidationError(
+                f"Unknown analysis parameter {name!r}; expected one of {', '.join(sorted(fields))}."
+            )
+        default = getattr(defaults, name)
+        if dataclasses.is_dataclass(default) and isinstance(value, dict):
+            try:
+                value = dataclasses.replace(default, **value)  # type: ignore[type-var]
+            except TypeError as exc:
+                raise ValidationError(f"Bad analysis parameter {name}={value!r}: {exc}") from None
+        elif isinstance(value, (dict, list)):
+            raise ValidationError(
+                f"Analysis parameter {name!r} takes a number or flag, got {value!r}."
+            )
+        kwargs[name] = value
+    return AnalysisParams(**kwargs)
 
 
 @router.post(
@@ -34,25 +62,27 @@ Runner = Annotated[Principal, Depends(allow(Permission.RUN_ANALYSIS))]
     responses=responses(403, 501),
 )
 def start_analysis(
-    body: AnalysisCreate, store: StoreDep, jobs: JobsDep, principal: Runner, response: Response
+    body: AnalysisCreate,
+    ctx: ContextDep,
+    store: StoreDep,
+    jobs: JobsDep,
+    principal: Runner,
+    response: Response,
 ) -> JobPublic:
     """Start an analysis of a scope as a job; poll ``/jobs/{id}``, then read the run."""
     scope = scoped(principal, body.scope.to_scope())
     run_analysis_job = service("analysis", "run_analysis_job")
-    params = dict(body.params)
+    params = _analysis_params(body.params)
+    home = tuple(ctx.settings.home_countries)
+    tenant = principal.tenant_key
 
     def work(progress: ProgressFn) -> RunRecord:
-        return run_analysis_job(store, scope, params, progress)  # type: ignore[no-any-return]
+        return run_analysis_job(  # type: ignore[no-any-return]
+            store, scope, params, progress, home_countries=home, tenant=tenant
+        )
 
-    return start_job(
-        jobs,
-        store,
-        principal,
-        response,
-        KIND,
-        work,
-        {"scope": body.scope.model_dump(), "params": params},
-    )
+    job_params = {"scope": dataclasses.asdict(scope), "params": jsonable(body.params)}
+    return start_job(jobs, store, principal, response, KIND, work, job_params)
 
 
 @router.get(
