@@ -6,6 +6,9 @@ runs it (``chain-brain dashboard --host --port --store``).
 
 from __future__ import annotations
 
+import threading
+from pathlib import Path
+
 import dash
 from dash import Input, Output, dcc, html
 
@@ -24,12 +27,14 @@ def create_dash_app(
     *,
     store: GraphStore | None = None,
     local_principal: Principal = LOCAL_PRINCIPAL,
+    warm_up: bool = True,
 ) -> dash.Dash:
     """The dashboard of ``store`` (opened from ``settings`` when not given).
 
     Pages are Dash Pages registered here, explicitly (``use_pages=True, pages_folder=""``),
     so that importing the package registers nothing.  ``local_principal`` is who a
     single-user local run acts as (used only when ``settings.api_keys_file`` is unset).
+    ``warm_up`` fills the snapshot and chain-map caches in a background thread.
     """
     ctx = DashContext(
         settings, store if store is not None else settings.open_store(), local_principal
@@ -38,7 +43,7 @@ def create_dash_app(
         __name__,
         use_pages=True,
         pages_folder="",
-        assets_folder=str(__import__("pathlib").Path(__file__).with_name("assets")),
+        assets_folder=str(Path(__file__).with_name("assets")),
         title=t("app.title", "zh"),
         suppress_callback_exceptions=True,
     )
@@ -57,6 +62,8 @@ def create_dash_app(
         return components.nav(pathname, search, lang_of(search))
 
     app.server.config["chain_brain_context"] = ctx
+    if warm_up:
+        threading.Thread(target=ctx.warm_up, name="dashboard-warm-up", daemon=True).start()
     return app
 
 

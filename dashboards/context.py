@@ -24,7 +24,15 @@ from typing import Any, TypeVar
 import flask
 
 from chain_brain.services.chains import ChainMap, ChainSummary, chain_map, list_chains
-from chain_brain.services.security import KeyRing, Principal, Role, scoped
+from chain_brain.services.security import (
+    KeyRing,
+    Permission,
+    Principal,
+    Role,
+    redact,
+    require,
+    scoped,
+)
 from chain_brain.settings import Settings
 from chain_brain.store import GraphStore, RunRecord, Scope
 from chain_brain.twins import TwinFleet
@@ -32,7 +40,13 @@ from dashboards import interim_services
 from graph_schema.errors import ChainBrainError, NotFoundError
 from graph_schema.frames import GraphData
 
-__all__ = ["DashContext", "ServiceUnavailableError", "API_KEY_HEADER", "LOCAL_PRINCIPAL"]
+__all__ = [
+    "DashContext",
+    "ServiceUnavailableError",
+    "API_KEY_HEADER",
+    "LOCAL_PRINCIPAL",
+    "build_scenario_spec",
+]
 
 API_KEY_HEADER = "X-API-Key"
 LOCAL_PRINCIPAL = Principal(key_id="local", role=Role.ADMIN)
@@ -54,7 +68,7 @@ class DashContext:
     settings: Settings
     store: GraphStore
     local_principal: Principal = LOCAL_PRINCIPAL
-    ttl_seconds: float = 30.0
+    ttl_seconds: float = 120.0
     _cache: dict[tuple[object, ...], tuple[float, object]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _keyring: KeyRing | None = None
@@ -75,6 +89,17 @@ class DashContext:
     def snapshot(self, scope: Scope | None = None) -> GraphData:
         return self.cached(("snapshot", scope), lambda: self.store.snapshot(scope))
 
+    def warm_up(self) -> None:
+        """Fill the caches the first views need (chains, chain maps, snapshots), so the first
+        meaningful view of a big graph does not wait for them; run in a background thread."""
+        try:
+            for c in list_chains(self.store):
+                self.chain_map(LOCAL_PRINCIPAL, c.id)
+                self.snapshot(Scope(chain=c.id))
+            self.snapshot(Scope())
+        except ChainBrainError:  # an empty or unreachable store: pages will say so
+            pass
+
     # ---------------------------------------------------------------- access
     def principal(self) -> Principal:
         """The principal of the current request (see the module docstring)."""
@@ -89,7 +114,7 @@ class DashContext:
 
     def chains(self, principal: Principal) -> list[ChainSummary]:
         """Chains the principal may open."""
-        every = self.cached(("chains",), lambda: list_chains(self.store))
+        every: list[ChainSummary] = self.cached(("chains",), lambda: list_chains(self.store))
         return [c for c in every if principal.chain is None or c.id == principal.chain]
 
     def chain_for(self, principal: Principal, requested: str | None) -> str:
@@ -139,9 +164,60 @@ class DashContext:
         runs = [r for r in self.store.list_runs("scenario") if principal.sees_tenant(r.tenant)]
         return self.store.load_run("scenario", runs[0].id) if runs else None
 
+    def visible_data(self, principal: Principal) -> GraphData:
+        """The part of the graph ``principal`` may read, confidential values redacted."""
+        return redact(principal, self.snapshot(scoped(principal, Scope())))
+
+    def scenario_runs(self, principal: Principal) -> list[RunRecord]:
+        return [r for r in self.store.list_runs("scenario") if principal.sees_tenant(r.tenant)]
+
+    def run_scenario(
+        self, principal: Principal, chain: str | None, disrupted: list[str], ttr_days: float
+    ) -> RunRecord:
+        """Run a what-if through ``chain_brain.services.scenarios.run_scenario``."""
+        require(principal, Permission.RUN_SCENARIO)
+        cid = self.chain_for(principal, chain)
+        run = self.service("scenarios", "run_scenario")
+        spec_type = self.service("scenarios", "ScenarioSpec")
+        name = f"{cid} {', '.join(disrupted[:3])}{' ...' if len(disrupted) > 3 else ''} ({ttr_days:g} d)"
+        spec = build_scenario_spec(
+            spec_type, name=name, chain=cid, disrupted=disrupted, ttr_days=ttr_days
+        )  # type: ignore[arg-type]
+        record: RunRecord = run(self.store, spec)
+        if record.tenant is None and principal.tenant_key is not None:
+            record.tenant = principal.tenant_key
+        return record
+
     def fleet(self, principal: Principal, chain: str | None) -> TwinFleet:
         """Twins of the chain's plants (interim: built from surveyed capacities)."""
         cid = self.chain_for(principal, chain)
         return self.cached(
             ("fleet", cid), lambda: interim_services.build_fleet(self.snapshot(Scope(chain=cid)))
         )
+
+
+def _spec_fields(spec_type: type) -> set[str]:
+    fields = getattr(spec_type, "model_fields", None) or getattr(
+        spec_type, "__dataclass_fields__", None
+    )
+    return set(fields or ())
+
+
+def build_scenario_spec(
+    spec_type: type, *, name: str, chain: str, disrupted: list[str], ttr_days: float
+) -> object:
+    """A ``ScenarioSpec`` from the studio's form, passing only the fields the type declares
+    (the form names: name, chain/scope, disrupted, capacity_factor 0, duration/ttr in days)."""
+    have = _spec_fields(spec_type)
+    values: dict[str, object] = {
+        "name": name,
+        "disrupted": list(disrupted),
+        "capacity_factor": 0.0,
+        "duration_days": float(ttr_days),
+        "ttr_days": float(ttr_days),
+        "time_to_recover": float(ttr_days),
+        "chain": chain,
+    }
+    if "scope" in have:
+        values["scope"] = Scope(chain=chain)
+    return spec_type(**{k: v for k, v in values.items() if not have or k in have})

@@ -27,6 +27,8 @@ __all__ = [
     "scenario_compare_figure",
     "records",
     "empty_figure",
+    "explanation_items",
+    "components_figure",
 ]
 
 _LAYOUT = {"margin": {"l": 40, "r": 20, "t": 40, "b": 40}, "template": "plotly_white"}
@@ -251,7 +253,7 @@ def plants_map_figure(plants: pd.DataFrame, lang: Lang = "zh") -> go.Figure:
 
 
 def concentration_figure(
-    table: pd.DataFrame, title: str, *, top: int = 20, value: str = "capacity"
+    table: pd.DataFrame, title: str, *, top: int = 20, value: str = "capacity", key: str = "key"
 ) -> go.Figure:
     """Horizontal bars of the ``top`` keys of a ``concentration`` table, share in the label."""
     if table.empty:
@@ -260,7 +262,7 @@ def concentration_figure(
     fig = go.Figure(
         go.Bar(
             x=d[value],
-            y=d["key"],
+            y=d[key],
             orientation="h",
             text=[f"{s:.1%}" for s in d["share"]],
             textposition="auto",
@@ -330,7 +332,11 @@ def fan_chart(forecast: pd.DataFrame, lang: Lang = "zh", *, title: str | None = 
         )
     )
     fig.update_layout(
-        title=title or t("tw.fan", lang), xaxis_title=t("week", lang), height=360, **_LAYOUT
+        title=title or t("tw.fan", lang),
+        xaxis_title=t("week", lang),
+        yaxis_rangemode="tozero",
+        height=360,
+        **_LAYOUT,
     )
     return fig
 
@@ -383,4 +389,44 @@ def scenario_compare_figure(
         ]
     )
     fig.update_layout(barmode="group", height=360, **_LAYOUT)
+    return fig
+
+
+def explanation_items(explanation: dict[str, object], prefix: str = "") -> list[tuple[str, str]]:
+    """Flatten a finding's explanation into (key, text) pairs, nested keys joined by '.'.
+
+    Examples
+    --------
+    >>> explanation_items({"score": 0.5, "components": {"hhi": 1.0}})
+    [('score', '0.5'), ('components.hhi', '1.0')]
+    """
+    out: list[tuple[str, str]] = []
+    for k, v in explanation.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out += explanation_items(v, f"{key}.")
+        elif isinstance(v, pd.DataFrame):
+            out.append((key, v.head(20).to_string(index=False)))
+        else:
+            out.append((key, str(v)))
+    return out
+
+
+def components_figure(explanation: dict[str, object], title: str) -> go.Figure | None:
+    """Bars of the numeric score components of an explanation (its ``components`` mapping),
+    or None when it has none."""
+    comps = explanation.get("components")
+    if not isinstance(comps, dict):
+        return None
+    num = {
+        str(k): float(v)
+        for k, v in comps.items()
+        if isinstance(v, int | float) and not isinstance(v, bool)
+    }
+    if not num:
+        return None
+    fig = go.Figure(
+        go.Bar(x=list(num.values()), y=list(num.keys()), orientation="h", marker_color="#e76f51")
+    )
+    fig.update_layout(title=title, height=max(220, 30 * len(num) + 80), **_LAYOUT)
     return fig

@@ -1,14 +1,78 @@
-"""placeholder"""
+"""区域分布 / Regional distribution: plants on a map, capacity by country and region."""
 
 from __future__ import annotations
 
 import dash
-from dash import html
+import pandas as pd
+from dash import Input, Output, State, dcc, html
+from dash.development.base_component import Component
 
+from chain_brain.store import Scope
+from dashboards import figures, ids
+from dashboards.components import guard, options, page
 from dashboards.context import DashContext
+from dashboards.i18n import Lang, t
+from dashboards.interim_services import concentration, hhi, plant_capacity
+
+__all__ = ["register", "TOPOJSON_URL"]
+
+#: Map outlines bundled in dashboards/assets/topojson (no internet needed).
+TOPOJSON_URL = "/assets/topojson/"
+
+
+def _plants(ctx: DashContext, chain: str) -> pd.DataFrame:
+    cid = ctx.chain_for(ctx.principal(), chain)
+    return ctx.cached(
+        ("plant_capacity", cid), lambda: plant_capacity(ctx.snapshot(Scope(chain=cid)))
+    )
 
 
 def register(app: dash.Dash, ctx: DashContext) -> None:
-    dash.register_page(
-        "regions", path="/regions", name="regions", layout=lambda **_: html.Div("regions")
+    def layout(lang: Lang = "zh", chain: str | None = None, **_: object) -> Component:
+        def build() -> Component:
+            p = ctx.principal()
+            cid = ctx.chain_for(p, chain)
+            chains = options(
+                [(c.id, (c.name_en if lang == "en" else c.name_zh) or c.id) for c in ctx.chains(p)]
+            )
+            return html.Div(
+                [
+                    dcc.Store(id=ids.PAGE_LANG, data=lang),
+                    html.Div(
+                        [dcc.Dropdown(id=ids.RG_CHAIN, options=chains, value=cid, clearable=False)],
+                        className="controls",
+                    ),
+                    html.P(id=ids.RG_HHI),
+                    dcc.Loading(
+                        dcc.Graph(
+                            id=ids.RG_MAP,
+                            config={"displayModeBar": False, "topojsonURL": TOPOJSON_URL},
+                        )
+                    ),
+                    html.Div(
+                        [dcc.Graph(id=ids.RG_COUNTRY), dcc.Graph(id=ids.RG_REGION)], className="row"
+                    ),
+                ]
+            )
+
+        return page(t("page.regions", lang), guard(lang, build))
+
+    dash.register_page("regions", path="/regions", name="regions", order=2, layout=layout)
+
+    @app.callback(
+        Output(ids.RG_MAP, "figure"),
+        Output(ids.RG_COUNTRY, "figure"),
+        Output(ids.RG_REGION, "figure"),
+        Output(ids.RG_HHI, "children"),
+        Input(ids.RG_CHAIN, "value"),
+        State(ids.PAGE_LANG, "data"),
     )
+    def show(chain: str, lang: Lang) -> tuple[object, object, object, str]:
+        plants = _plants(ctx, chain)
+        by_country = concentration(plants, "country")
+        return (
+            figures.plants_map_figure(plants, lang),
+            figures.concentration_figure(by_country, t("rg.by_country", lang)),
+            figures.concentration_figure(concentration(plants, "region"), t("rg.by_region", lang)),
+            t("rg.hhi", lang, hhi=hhi(by_country["share"])),
+        )

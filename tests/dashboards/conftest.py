@@ -48,7 +48,15 @@ def _other_chain() -> GraphData:
         }
     )
     part = pd.DataFrame({"src": [f"{OTHER_CHAIN}:seg"], "dst": [OTHER_CHAIN], "key": [""]})
-    chain, seg, part = (f.assign(source="dashboard tests") for f in (chain, seg, part))
+    chain, seg, part = (
+        f.assign(
+            source="dashboard tests",
+            snapshot="dashboard-tests",
+            loaded_at="2026-01-01T00:00:00Z",
+            confidence=1.0,
+        )
+        for f in (chain, seg, part)
+    )
     return GraphData(
         [NodeFrame(NodeLabel.CHAIN, chain), NodeFrame(NodeLabel.CHAIN_SEGMENT, seg)],
         [RelFrame(RelType.PART_OF, NodeLabel.CHAIN_SEGMENT, NodeLabel.CHAIN, part)],
@@ -152,8 +160,8 @@ def settle(driver: object, timeout: float = 20.0) -> None:
         return bool(
             d.execute_script(  # type: ignore[attr-defined]
                 "return !!document.querySelector('#_pages_content') && "
-                "!document.querySelector('[data-dash-is-loading=\"true\"]') && "
-                "document.querySelectorAll('._dash-loading').length === 0;"
+                "!document.querySelector('._dash-loading-callback') && "
+                "!document.querySelector('.dash-spinner');"
             )
         )
 
