@@ -30,6 +30,8 @@ app = typer.Typer(
 )
 neo4j_app = typer.Typer(help="Run a local Neo4j 5.26 server (embedded DBMS with Bolt).", no_args_is_help=True)
 app.add_typer(neo4j_app, name="neo4j")
+twins_app = typer.Typer(help="Per-plant digital twins: create, feed telemetry, state, forecast.", no_args_is_help=True)
+app.add_typer(twins_app, name="twins")
 
 DEMO_CHAIN = "chain:steel"
 DEMO_LEAD = "apple:apple-inc"
@@ -253,6 +255,72 @@ def neo4j_status(
         _console().print("neo4j not running")
         raise typer.Exit(1)
     _console().print(f"neo4j running: {info}")
+
+
+@twins_app.command("create")
+def twins_create(store: StoreOpt = None, chain: ChainOpt = None) -> None:
+    """One twin per plant with a capacity by process (replaces the stored fleet)."""
+    from chain_brain.services.twins import create_twins
+
+    summary = create_twins(_open(store), scope=_scope(chain=chain) if chain else None)
+    _console().print(
+        f"{summary.plants:,} plant twins with {summary.units:,} units: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(summary.processes.items()))
+    )
+
+
+@twins_app.command("telemetry")
+def twins_telemetry(
+    path: Annotated[Path, typer.Argument(help="15-minute power-load CSV (UCI steel-energy layout).")],
+    plant: Annotated[str, typer.Option(help="Plant id, e.g. gem:P100000120439.")],
+    unit: Annotated[str, typer.Option(help="Unit id (the process, e.g. EAF).")],
+    store: StoreOpt = None,
+) -> None:
+    """Feed a unit's power-load series; running state and utilisation follow from it."""
+    from chain_brain.services.twins import feed_power_load
+    from ingest.telemetry import read_steel_energy
+
+    read = read_steel_energy(path)
+    reports = feed_power_load(_open(store), plant, unit, read.data)
+    con = _console()
+    con.print(
+        f"{read.n_loaded:,} readings applied in {len(reports)} daily batch(es); "
+        f"{len(read.rejects)} rejected value(s); "
+        f"{sum(r.n_state_changes for r in reports)} state change(s)"
+    )
+
+
+@twins_app.command("forecast")
+def twins_forecast(
+    plant: Annotated[list[str], typer.Option(help="Plant id (repeatable).")],
+    weeks: Annotated[int, typer.Option(help="Horizon in weeks.")] = 12,
+    store: StoreOpt = None,
+) -> None:
+    """Weekly capacity P10 / P50 / P90 of plants."""
+    from chain_brain.services.twins import plant_forecast
+
+    table = plant_forecast(_open(store), plant, horizon_weeks=weeks)
+    cols = ["plant_id", "product", "week", "week_start", "p10", "p50", "p90", "nameplate"]
+    _console().print(table[cols].to_string(index=False))
+
+
+@twins_app.command("status")
+def twins_status(plant: Annotated[str, typer.Argument(help="Plant id.")], store: StoreOpt = None) -> None:
+    """Units and recent state changes of one plant's twin."""
+    from chain_brain.services.twins import plant_state
+
+    state = plant_state(_open(store), plant)
+    import pandas as pd
+
+    con = _console()
+    units = pd.DataFrame(state["units"])  # type: ignore[arg-type]
+    con.print(units[["unit_id", "process", "state", "nameplate_per_week", "last_reading"]].to_string(index=False))
+    changes = pd.DataFrame(state["recent_changes"])  # type: ignore[arg-type]
+    if len(changes):
+        changes["from_state"] = changes["from_state"].map(lambda v: getattr(v, "name", v))
+        changes["to_state"] = changes["to_state"].map(lambda v: getattr(v, "name", v))
+        con.print("recent state changes:")
+        con.print(changes.tail(10).to_string(index=False))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -41,6 +41,7 @@ __all__ = [
     "plant_state",
     "plant_forecast",
     "twin_capacity",
+    "feed_power_load",
     "TwinSummary",
 ]
 
@@ -202,3 +203,42 @@ def twin_capacity(store: GraphStore, plant_ids: list[str] | None = None) -> pd.D
             "source": per_plant["source"].to_numpy(),
         }
     )
+
+
+def feed_power_load(
+    store: GraphStore,
+    plant_id: str,
+    unit_id: str,
+    readings: pd.DataFrame,
+    *,
+    step: pd.Timedelta | None = None,
+) -> list[BatchReport]:
+    """Feed a unit's power-load series (``timestamp``, ``usage_kwh``) to its twin.
+
+    The unit's running / idle / down thresholds are derived from the series itself
+    (:func:`ingest.telemetry.derive_load_thresholds`) when the unit has none yet.  The
+    series is applied one calendar day per batch; a day that fails validation raises and
+    leaves the stored fleet as it was before this call.
+    """
+    from ingest.telemetry import derive_load_thresholds
+
+    need = {"timestamp", "usage_kwh"} - set(readings.columns)
+    if need:
+        raise ValidationError(f"power-load readings lack column(s) {sorted(need)}.")
+    fleet = _require_fleet(store)
+    rows = fleet.rows_of(plant_id, unit_id)  # raises for an unknown plant or unit
+    if not np.isfinite(fleet.a["th_rated"][rows]).all():
+        fleet.set_load_thresholds(derive_load_thresholds(readings["usage_kwh"].to_numpy(dtype=float)), plant_id, unit_id)
+    frame = pd.DataFrame(
+        {
+            "plant_id": plant_id,
+            "unit_id": unit_id,
+            "timestamp": pd.to_datetime(readings["timestamp"]),
+            "value": readings["usage_kwh"].to_numpy(dtype=float),
+        }
+    )
+    reports = []
+    for _, day in frame.groupby(frame["timestamp"].dt.normalize(), sort=True):
+        reports.append(fleet.apply_telemetry(TelemetryBatch.from_long(day, step=step), raise_on_error=True))
+    save_fleet(store, fleet)
+    return reports
