@@ -162,6 +162,16 @@ def _check_size(path: Path, max_bytes: int) -> None:
 # --------------------------------------------------------------------------- cells
 
 
+def _nfkc(text: pd.Series) -> pd.Series:
+    """NFKC-normalise the non-ASCII cells of a series of ``str`` and strip all of them."""
+    text = text.astype(object)
+    non_ascii = ~text.str.isascii().to_numpy(dtype=bool)
+    if non_ascii.any():
+        text = text.copy()
+        text.iloc[non_ascii] = [unicodedata.normalize("NFKC", v) for v in text.iloc[non_ascii]]
+    return text.str.strip()
+
+
 def normalize_text(data: pd.DataFrame) -> pd.DataFrame:
     """NFKC-normalise and strip every text cell; empty strings become missing.
 
@@ -173,22 +183,29 @@ def normalize_text(data: pd.DataFrame) -> pd.DataFrame:
         if col == LINE:
             continue
         s = out[col]
-        if not (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)):
-            continue
-        s = s.astype(object)
-        text_mask = s.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
-        if not text_mask.any():
-            continue
-        text = s[text_mask].astype(str)
-        non_ascii = ~text.str.isascii().to_numpy(dtype=bool)
-        if non_ascii.any():
-            text.iloc[non_ascii] = text.iloc[non_ascii].map(
-                lambda v: unicodedata.normalize("NFKC", v)
+        if pd.api.types.is_string_dtype(s) and not pd.api.types.is_object_dtype(s):
+            # pandas' own string dtype: vectorised strip and ASCII test, Python only for the rest
+            t = s.str.strip()
+            non_ascii = (t.notna() & ~t.str.isascii().fillna(True).astype(bool)).to_numpy(
+                dtype=bool
             )
-        text = text.str.strip()
-        s = s.copy()
-        s[text_mask] = text.where(text != "", None)
-        out[col] = s.where(s.notna(), None)
+            if non_ascii.any():
+                t = t.copy()
+                t.iloc[non_ascii] = [
+                    unicodedata.normalize("NFKC", v).strip() for v in t.iloc[non_ascii]
+                ]
+            out[col] = t.where(t != "")
+            continue
+        if not pd.api.types.is_object_dtype(s):
+            continue
+        text_mask = np.fromiter((isinstance(v, str) for v in s), dtype=bool, count=len(s))
+        values = s.to_numpy(dtype=object, na_value=None).copy()
+        if text_mask.any():
+            text = _nfkc(pd.Series(values[text_mask], dtype=object))
+            cleaned = np.array(text.to_numpy(dtype=object), dtype=object)
+            cleaned[(text == "").to_numpy(dtype=bool)] = None
+            values[text_mask] = cleaned
+        out[col] = pd.Series(values, index=out.index, dtype=object)
     return out
 
 
@@ -207,22 +224,37 @@ def parse_number(values: pd.Series) -> pd.Series:
 
     Cells that are not numbers stay as they are (so validation reports them with their line).
     """
-    s = values.astype(object).reset_index(drop=True)
-    out = pd.Series(np.nan, index=s.index, dtype=object)
-    present = s.notna().to_numpy(dtype=bool)
+    raw = values.to_numpy(dtype=object, na_value=None)
+    present = pd.notna(raw)
+    out = np.full(len(raw), np.nan, dtype=float)
     if not present.any():
-        return out.astype(float)
-    text = s[present].astype(str).map(lambda v: unicodedata.normalize("NFKC", v)).str.strip()
+        return pd.Series(out, index=values.index)
+    idx = np.flatnonzero(present)
+    if pd.api.types.is_numeric_dtype(values) or (
+        pd.api.types.is_string_dtype(values) and not pd.api.types.is_object_dtype(values)
+    ):
+        every = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        direct = every[idx]
+    else:
+        direct = pd.to_numeric(pd.Series(raw[present], dtype=object), errors="coerce").to_numpy(
+            dtype=float, na_value=np.nan
+        )
+    out[idx] = direct
+    slow = idx[np.isnan(direct)]
+    if slow.size == 0:
+        return pd.Series(out, index=values.index)
+    text = _nfkc(pd.Series(raw[slow], dtype=object).astype(str))
     is_null = text.str.lower().isin(NULL_TOKENS).to_numpy(dtype=bool)
     cleaned = text.where(~text.str.match(_THOUSANDS), text.str.replace(",", "", regex=False))
     cleaned = cleaned.str.replace(r"^([+-]?[\d.]+)\s*%$", r"\1", regex=True)
-    num = pd.to_numeric(cleaned, errors="coerce")
-    parsed = np.where(is_null, np.nan, np.where(num.notna(), num, text.to_numpy(dtype=object)))
-    out[present] = parsed
-    out.index = values.index
-    if out.map(lambda v: isinstance(v, float)).all():
-        return out.astype(float)
-    return out
+    num = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    out[slow] = num
+    unparsed = ~is_null & np.isnan(num)
+    if not unparsed.any():
+        return pd.Series(out, index=values.index)
+    mixed = out.astype(object)
+    mixed[slow[unparsed]] = text.to_numpy(dtype=object, copy=True)[unparsed]
+    return pd.Series(mixed, index=values.index, dtype=object)
 
 
 def excel_serial_to_iso(serial: float) -> str:
@@ -240,34 +272,47 @@ def parse_dates(values: pd.Series, *, excel_serials: bool = True) -> pd.Series:
     Null tokens give missing values; anything else is returned unchanged so validation
     rejects it.
     """
-    s = values.astype(object).reset_index(drop=True)
-    out = pd.Series(None, index=values.index, dtype=object)
-    present = s.notna().to_numpy(dtype=bool)
+    raw = values.to_numpy(dtype=object, na_value=None)
+    present = pd.notna(raw)
+    result = np.full(len(raw), None, dtype=object)
     if not present.any():
-        return out
-    text = s[present].astype(str).map(lambda v: unicodedata.normalize("NFKC", v)).str.strip()
-    result = pd.Series(None, index=text.index, dtype=object)
-    is_null = text.str.lower().isin(NULL_TOKENS)
-    todo = ~is_null
+        return pd.Series(result, index=values.index, dtype=object)
+    idx = np.flatnonzero(present)
+    # fast path: cells already in ISO form
+    iso = pd.to_datetime(pd.Series(raw[idx], dtype=object), format="%Y-%m-%d", errors="coerce")
+    iso_ok = iso.notna().to_numpy(dtype=bool)
+    if iso_ok.all():
+        result[idx] = iso.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+        return pd.Series(result, index=values.index, dtype=object)
+    if iso_ok.any():
+        result[idx[iso_ok]] = iso[iso_ok].dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+        idx = idx[~iso_ok]
+    text = _nfkc(pd.Series(raw[idx], dtype=object).astype(str))
+    done = np.array(text.str.lower().isin(NULL_TOKENS).to_numpy(dtype=bool), dtype=bool)
+    sub = np.full(len(idx), None, dtype=object)
     if excel_serials:
-        num = pd.to_numeric(text.where(todo), errors="coerce")
-        serial = num.notna() & (num >= 1) & (num <= 2958465) & ~text.str.fullmatch(r"\d{4}")
-        serial &= num == np.floor(num.fillna(0))
+        num = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        with np.errstate(invalid="ignore"):
+            serial = ~done & ~np.isnan(num) & (num >= 1) & (num <= 2958465) & (num == np.floor(num))
+        serial = serial & ~text.str.fullmatch(r"\d{4}").to_numpy(dtype=bool)
         if serial.any():
-            result[serial] = num[serial].map(excel_serial_to_iso)
-            todo &= ~serial
+            sub[serial] = [excel_serial_to_iso(v) for v in num[serial]]
+            done |= serial
     for fmt in _DATE_FORMATS:
-        if not todo.any():
+        if done.all():
             break
-        parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce")
-        ok = parsed.notna()
+        todo = np.flatnonzero(~done)
+        parsed = pd.to_datetime(text.iloc[todo], format=fmt, errors="coerce")
+        ok = parsed.notna().to_numpy(dtype=bool)
         if ok.any():
-            idx = ok[ok].index
-            result[idx] = parsed[idx].dt.strftime("%Y-%m-%d")
-            todo[idx] = False
-    result[todo] = text[todo]
-    out.iloc[np.flatnonzero(present)] = result.to_numpy(dtype=object)
-    return out
+            sub[todo[ok]] = parsed[ok].dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+            done[todo[ok]] = True
+    is_null = text.str.lower().isin(NULL_TOKENS).to_numpy(dtype=bool)
+    left = ~done
+    sub[left] = text.to_numpy(dtype=object)[left]
+    sub[is_null] = None
+    result[idx] = sub
+    return pd.Series(result, index=values.index, dtype=object)
 
 
 # --------------------------------------------------------------------------- CSV

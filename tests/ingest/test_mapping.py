@@ -153,7 +153,7 @@ def test_supply_edges_quirks(tmp_path: Path) -> None:
     rej = result.rejects.set_index("reason")
     # negative volume rejected with its line number
     neg = rej.loc["below_minimum"]
-    assert neg["line"] == 3 and neg["column"] == "volume" and neg["value"] == "-5"
+    assert neg["line"] == 3 and neg["column"] == "volume" and neg["value"] == "-5.0"
     # a relationship to a firm that is not in the file is rejected
     unknown = rej.loc["unknown_Firm"]
     assert unknown["id"] == "firm:S3->firm:C9" and unknown["column"] == "dst"
