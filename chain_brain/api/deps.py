@@ -4,7 +4,7 @@ caller (:class:`~chain_brain.services.security.Principal`) and permission checks
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -39,18 +39,18 @@ class ApiContext:
     limiter: RateLimiter
 
 
-def get_context(request: Request) -> ApiContext:
+async def get_context(request: Request) -> ApiContext:
     return request.app.state.ctx  # type: ignore[no-any-return]
 
 
 ContextDep = Annotated[ApiContext, Depends(get_context)]
 
 
-def get_store(ctx: ContextDep) -> GraphStore:
+async def get_store(ctx: ContextDep) -> GraphStore:
     return ctx.store
 
 
-def get_jobs(ctx: ContextDep) -> JobRunner:
+async def get_jobs(ctx: ContextDep) -> JobRunner:
     return ctx.jobs
 
 
@@ -61,12 +61,16 @@ _bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <API k
 _header = APIKeyHeader(name="X-API-Key", auto_error=False, description="X-API-Key: <API key>")
 
 
-def get_principal(
+async def get_principal(
     ctx: ContextDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     header: Annotated[str | None, Depends(_header)],
 ) -> Principal:
-    """Authenticate the key, then spend one token of its rate limit."""
+    """Authenticate the key, then spend one token of its rate limit.
+
+    Async on purpose: cheap dependencies run on the event loop, not in the thread pool
+    (a key's first use costs one scrypt, about 0.1 s; later uses a sha256).
+    """
     presented = bearer.credentials if bearer is not None else header
     principal = ctx.keys.authenticate(presented)
     ctx.limiter.take(principal.key_id)
@@ -76,10 +80,10 @@ def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def allow(permission: Permission) -> Callable[[Principal], Principal]:
+def allow(permission: Permission) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency returning the principal if it holds ``permission`` (403 otherwise)."""
 
-    def check(principal: PrincipalDep) -> Principal:
+    async def check(principal: PrincipalDep) -> Principal:
         require(principal, permission)
         return principal
 
