@@ -36,19 +36,21 @@ import multiprocessing as mp
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import highspy
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
-import pyomo.environ as pyo
 import scipy.sparse as sp
 from tqdm.auto import tqdm
 
 from graph_schema.errors import ValidationError
 from optimizers.network import FloatArray, SupplyNetwork
 from optimizers.status import check_highs_status, check_pyomo_result, new_highs
+
+if TYPE_CHECKING:  # heavy imports stay lazy: worker processes start faster
+    import pandas as pd
+    import pyomo.environ as pyo
 
 __all__ = [
     "DEFAULT_MAX_TTS",
@@ -73,6 +75,8 @@ _INF = highspy.kHighsInf
 
 
 def _declare_common(network: SupplyNetwork, disrupted: Iterable[int]) -> pyo.ConcreteModel:
+    import pyomo.environ as pyo
+
     net = network
     m = pyo.ConcreteModel(name="disruption")
     m.NODES = pyo.Set(initialize=range(net.n_nodes), ordered=True)
@@ -133,6 +137,8 @@ def build_ttr_model(
     pyomo.environ.ConcreteModel
         Minimises the profit lost on finished products, ``sum f_j l_j``.
     """
+    import pyomo.environ as pyo
+
     if not t >= 0 or not math.isfinite(t):
         raise ValidationError(f"time to recover must be finite and >= 0, got {t=}")
     m = _declare_common(network, disrupted)
@@ -165,6 +171,8 @@ def build_tts_model(
     pyomo.environ.ConcreteModel
         Maximises ``t``.
     """
+    import pyomo.environ as pyo
+
     m = _declare_common(network, disrupted)
     m.t = pyo.Var(domain=pyo.NonNegativeReals, bounds=(0.0, float(max_tts)))
 
@@ -188,6 +196,8 @@ def solve_pyomo(model: pyo.ConcreteModel, what: str = "Pyomo model") -> float:
     InfeasibleError, UnboundedError, OptimizationError
         If the solve does not end optimal.
     """
+    import pyomo.environ as pyo
+
     solver = pyo.SolverFactory("appsi_highs")
     result = solver.solve(model, load_solutions=False)
     check_pyomo_result(result, what)
@@ -467,6 +477,8 @@ class DisruptionReport:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per scenario, sorted as swept."""
+        import pandas as pd
+
         return pd.DataFrame(
             {
                 "scenario": list(self.scenario),

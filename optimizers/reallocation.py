@@ -21,19 +21,21 @@ under a second); :func:`build_reallocation_model` declares the same model in Pyo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import highspy
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
-import pyomo.environ as pyo
 import scipy.sparse as sp
 
 from graph_schema.errors import InfeasibleError, ValidationError
 from optimizers.disruption import _pass_lp
 from optimizers.network import BoolArray, FloatArray, IntArray
 from optimizers.status import check_highs_status, new_highs
+
+if TYPE_CHECKING:  # heavy imports stay lazy: worker processes start faster
+    import pandas as pd
+    import pyomo.environ as pyo
 
 __all__ = [
     "CostBreakdown",
@@ -454,6 +456,8 @@ def plan_reallocation(
 def _plan_from_solution(
     p: ReallocationProblem, built: dict[str, Any], x: FloatArray
 ) -> ReallocationPlan:
+    import pandas as pd
+
     T, nx, nlost = p.n_periods, built["nx"], built["nlost"]
     ship = x[:nx].reshape(-1, T)
     lost = x[nx : nx + nlost].reshape(-1, T)
@@ -497,6 +501,8 @@ def _plan_from_solution(
 
 def build_reallocation_model(problem: ReallocationProblem) -> pyo.ConcreteModel:
     """Declare the reallocation model in Pyomo (the readable reference of the HiGHS build)."""
+    import pyomo.environ as pyo
+
     p = problem
     p.validate()
     T = p.n_periods
