@@ -8,15 +8,15 @@ This is the one place where the graph's facts become the data of the Simchi-Levi
 * **Nodes** are the firms and plants that take part in supply (a ``SUPPLIES`` edge) or have
   a production capacity (``PRODUCES``).
 * **Weekly volume of an edge**: its ``volume`` divided by ``periods_per_year`` (volumes and
-  capacities are annual, as in the Global Energy Monitor data, kt per year).  Without a
-  volume, the supplier's weekly output split evenly over its customers; without either, one
-  unit per week.
+  capacities are annual, as in the Global Energy Monitor data, kt per year).
 * **Inputs (BOM rows)**: a customer's inbound edges grouped by the product they carry; an
   edge without a product is its own input ("each supplier provides a distinct part", the
   view of Simchi-Levi et al. for a chain lead's tier-1 list).  The ratio is the
   ``REQUIRES.quantity`` from a product the customer makes to the input, else 1.
-* **Baseline output** ``u0``: ``utilisation`` x capacity where capacity is known; else the
-  node's outbound weekly volume; a sink with neither makes what its scarcest input allows.
+* **Baseline output** ``u0``: ``utilisation`` x capacity where capacity is known; else what
+  its customers pull; a sink with neither makes what its recorded inputs allow, or one
+  unit per week.  Edges without a volume carry what the customer's baseline needs (split
+  evenly among the suppliers of that input), so nothing is lost when nothing is disrupted.
   Capacity is ``u0 / utilisation`` where unknown.
 * **Finished nodes** (set V) are the sinks (no outbound supply) with ``u0 > 0``; their
   weekly demand is ``u0``.  Inventory is ``weeks_of_cover`` x ``u0``; profit per unit 1,
@@ -92,8 +92,10 @@ def chain_network(
     ----------
     graph : the projection of a snapshot.
     assumptions : defaults where the graph is silent.
-    twin_capacity : optional table ``plant_id, capacity_p50 (per week), ttr_p50 (weeks)`` from
-        the plant twins; those plants use it instead of surveyed figures.
+    twin_capacity : optional table ``plant_id, capacity_p50 (per week), ttr_p50 (weeks)`` and
+        ``source`` from the plant twins; those plants use it instead of surveyed figures
+        (``capacity_source`` is ``twin`` where the twin has observations, ``twin-nameplate``
+        where it only knows the nameplate).
     """
     a = assumptions or NetworkAssumptions()
     firm, plant = (graph.label_range(NodeLabel.FIRM), graph.label_range(NodeLabel.PLANT))
@@ -115,11 +117,14 @@ def chain_network(
     ttr = np.full(n, a.default_ttr)
     ttr_source = np.full(n, "default", dtype=object)
     if twin_capacity is not None and len(twin_capacity):
-        tw = twin_capacity.groupby("plant_id").agg(cap=("capacity_p50", "sum"), ttr=("ttr_p50", "max"))
+        src_col = twin_capacity["source"] if "source" in twin_capacity.columns else "twin"
+        tw = twin_capacity.assign(source=src_col).groupby("plant_id").agg(
+            cap=("capacity_p50", "sum"), ttr=("ttr_p50", "max"), source=("source", "first")
+        )
         pos = pd.Index(ids).get_indexer(tw.index)
         hit = pos >= 0
         cap_w[pos[hit]] = tw["cap"].to_numpy()[hit]
-        cap_source[pos[hit]] = "twin"
+        cap_source[pos[hit]] = np.where(tw["source"].to_numpy()[hit] == "twin", "twin", "twin-nameplate")
         ttr_ok = hit & np.isfinite(tw["ttr"].to_numpy())
         ttr[pos[ttr_ok]] = tw["ttr"].to_numpy()[ttr_ok]
         ttr_source[pos[ttr_ok]] = "twin"
@@ -131,14 +136,11 @@ def chain_network(
     product = graph.sup_product[ok]
     volume = graph.sup_volume[ok] / a.periods_per_year
     outdeg = np.bincount(src, minlength=n)
-    u0_cap = a.utilisation * cap_w
-    share_of_output = np.where(outdeg[src] > 0, u0_cap[src] / np.maximum(outdeg[src], 1), 0.0)
-    vol = np.where(volume > 0, volume, np.where(share_of_output > 0, share_of_output, 1.0))
     notes = []
     if (volume <= 0).any():
         notes.append(
-            f"{int((volume <= 0).sum())} of {volume.size} supply edges had no volume; "
-            "their weekly volume was taken from the supplier's output or set to 1 unit."
+            f"{int((volume <= 0).sum())} of {volume.size} supply edges had no volume; their "
+            "weekly volume was set to what the customer's baseline output needs."
         )
 
     # inputs of each customer: by product, or one input per supplier where no product
@@ -147,9 +149,8 @@ def chain_network(
         np.char.add("product:", graph.node_id[np.maximum(product, 0)].astype(str)),
         np.char.add("supplier:", ids[src]),
     )
-    edges = pd.DataFrame({"src": src, "dst": dst, "input": input_key, "vol": vol, "product": product})
-    rows = edges.groupby(["dst", "input"], sort=True).agg(inflow=("vol", "sum"), product=("product", "first"))
-    rows = rows.reset_index()
+    edges = pd.DataFrame({"dst": dst, "input": input_key, "product": product})
+    rows = edges.groupby(["dst", "input"], sort=True).agg(product=("product", "first")).reset_index()
     ratio = np.ones(len(rows))
     if graph.bom_output.size and len(rows):
         # a customer's products (PRODUCES) -> REQUIRES quantity of the input product
@@ -161,19 +162,15 @@ def chain_network(
         found = q.reindex(key).to_numpy()
         ratio = np.where(np.isfinite(found) & (found > 0), found, 1.0)
     rows["ratio"] = ratio
+    row_of = {(int(d), k): r for r, (d, k) in enumerate(zip(rows["dst"], rows["input"], strict=True))}
+    arc_bom = np.array([row_of[(int(d), k)] for d, k in zip(dst, input_key, strict=True)], dtype=np.int64)
 
-    out_vol = np.bincount(src, weights=vol, minlength=n)
-    by_input = rows["inflow"].to_numpy() / rows["ratio"].to_numpy()
-    input_cap = np.full(n, np.inf)
-    np.minimum.at(input_cap, rows["dst"].to_numpy(dtype=np.int64), by_input)
-    u0 = np.where(cap_w > 0, u0_cap, np.where(out_vol > 0, out_vol, np.where(np.isfinite(input_cap), input_cap, 0.0)))
+    u0, vol = _baseline(n, a.utilisation * cap_w, src, arc_bom, rows["dst"].to_numpy(dtype=np.int64), ratio, volume)
     capacity = np.where(cap_w > 0, cap_w, u0 / a.utilisation)
     cap_source = np.where((cap_w <= 0) & (capacity > 0), "derived", cap_source)
     finished = (outdeg == 0) & (u0 > 0)
     demand = np.where(finished, u0, 0.0)
     inventory = a.weeks_of_cover * u0
-    row_of = {(int(d), k): r for r, (d, k) in enumerate(zip(rows["dst"], rows["input"], strict=True))}
-    arc_bom = np.array([row_of[(int(d), k)] for d, k in zip(dst, input_key, strict=True)], dtype=np.int64)
 
     network = SupplyNetwork(
         node_ids=tuple(ids),
@@ -224,3 +221,76 @@ def _node_capacity(graph: ChainGraph) -> np.ndarray:
     summed = per.groupby(["node", "product"])["cap"].sum().groupby(level="node").max()
     out[summed.index.to_numpy(dtype=np.int64)] = summed.to_numpy(dtype=float)
     return out
+
+
+def _reverse_topological(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """Nodes with customers before suppliers (Kahn on the reversed supply graph); nodes on
+    supply cycles come last, in index order."""
+    outdeg = np.bincount(src, minlength=n)
+    order_arcs = np.argsort(dst, kind="stable")
+    starts = np.searchsorted(dst[order_arcs], np.arange(n + 1))
+    ready = list(np.flatnonzero(outdeg == 0))
+    seen = np.zeros(n, dtype=bool)
+    out: list[int] = []
+    while ready:
+        j = int(ready.pop())
+        if seen[j]:
+            continue
+        seen[j] = True
+        out.append(j)
+        for arc in order_arcs[starts[j] : starts[j + 1]]:
+            i = int(src[arc])
+            outdeg[i] -= 1
+            if outdeg[i] == 0:
+                ready.append(i)
+    out.extend(np.flatnonzero(~seen).tolist())
+    return np.array(out, dtype=np.int64)
+
+
+def _baseline(
+    n: int,
+    u0_cap: np.ndarray,
+    src: np.ndarray,
+    arc_bom: np.ndarray,
+    bom_node: np.ndarray,
+    ratio: np.ndarray,
+    volume: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Baseline output per node and volume per arc, pulled from the customers upstream.
+
+    A node with a capacity makes ``utilisation x capacity``; one without makes what its
+    customers pull; a sink without either makes what its recorded inbound volumes allow
+    (the scarcest input), or one unit per week when they are not recorded.  Each input of a node
+    needs ``output x ratio``; arcs with a recorded volume keep it and the arcs without one
+    share the rest evenly, so the baseline needs no loss when nothing is disrupted.
+    """
+    dst = bom_node[arc_bom]
+    u0 = np.where(u0_cap > 0, u0_cap, np.nan)
+    pull = np.zeros(n)
+    vol = np.where(volume > 0, volume, 0.0)
+    arcs_by_row = np.argsort(arc_bom, kind="stable")
+    row_starts = np.searchsorted(arc_bom[arcs_by_row], np.arange(len(bom_node) + 1))
+    rows_by_node = np.argsort(bom_node, kind="stable")
+    node_starts = np.searchsorted(bom_node[rows_by_node], np.arange(n + 1))
+    has_inputs = np.bincount(dst, minlength=n) > 0
+    # what the recorded volumes allow, per input whose arcs all carry one
+    known_in = np.bincount(arc_bom, weights=vol, minlength=len(bom_node))
+    all_known = np.bincount(arc_bom, weights=(volume <= 0).astype(float), minlength=len(bom_node)) == 0
+    allowed = np.full(n, np.inf)
+    np.minimum.at(allowed, bom_node[all_known], known_in[all_known] / ratio[all_known])
+    for j in _reverse_topological(n, src, dst):
+        if np.isnan(u0[j]):
+            if pull[j] > 0:
+                u0[j] = pull[j]
+            elif np.isfinite(allowed[j]):
+                u0[j] = allowed[j]
+            else:
+                u0[j] = 1.0 if has_inputs[j] else 0.0
+        for b in rows_by_node[node_starts[j] : node_starts[j + 1]]:
+            arcs = arcs_by_row[row_starts[b] : row_starts[b + 1]]
+            unknown = arcs[volume[arcs] <= 0]
+            if unknown.size:
+                rest = u0[j] * ratio[b] - vol[arcs].sum()
+                vol[unknown] = max(rest, 0.0) / unknown.size
+            np.add.at(pull, src[arcs], vol[arcs])
+    return u0, vol

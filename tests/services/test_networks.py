@@ -86,3 +86,31 @@ def test_bad_assumptions_are_refused() -> None:
     with pytest.raises(ValidationError, match="no supply nodes"):
         chain_network(ChainGraph.from_data(GraphData([_nodes("Product", id=["x"], name_en=["X"])])))
     assert np.isfinite(NetworkAssumptions().default_ttr)
+
+
+def test_unknown_volumes_are_pulled_by_the_customer_so_the_baseline_loses_nothing() -> None:
+    """Plant P (capacity 520/yr = 10/wk, 85% used -> 8.5/wk) needs 1.6 ore per unit from
+    two mines M1, M2 whose volumes are unknown: each ships 8.5 x 1.6 / 2 = 6.8 per week."""
+    data = GraphData(
+        [
+            _nodes("Firm", id=["M1", "M2"], name=["M1", "M2"]),
+            _nodes("Plant", id=["P"], name=["P"]),
+            _nodes("Product", id=["ore", "steel"], name_en=["Ore", "Steel"]),
+        ],
+        [
+            _rels("SUPPLIES", "Firm", "Plant", src=["M1", "M2"], dst=["P", "P"], product=["ore", "ore"]),
+            _rels("PRODUCES", "Plant", "Product", src=["P"], dst=["steel"], capacity=[520.0]),
+            _rels("REQUIRES", "Product", "Product", src=["steel"], dst=["ore"], quantity=[1.6]),
+        ],
+    )
+    cn = chain_network(ChainGraph.from_data(data))
+    nodes = cn.nodes.set_index("id")
+    assert nodes.loc["P", "baseline_output"] == pytest.approx(8.5)
+    assert nodes.loc["M1", "baseline_output"] == pytest.approx(6.8)
+    assert nodes.loc["M2", "capacity"] == pytest.approx(6.8 / 0.85)
+    solver = DisruptionSolver(cn.network)
+    assert solver.loss([], 10.0) == pytest.approx(0.0, abs=1e-6)
+    # M1 down 10 weeks: ore = M2 at capacity 8/wk x 10 = 80, plus both mines' stock
+    # 2 x 13.6 = 27.2 -> 107.2 ore -> 67 steel; with P's stock of 17 that is 84 of the 85
+    # demanded: 1 unit lost
+    assert solver.loss([cn.index_of("M1")], 10.0) == pytest.approx(1.0)
