@@ -16,6 +16,7 @@ from typing import Protocol
 import pandas as pd
 
 from graph_schema.frames import (
+    LINE,
     REJECT_COLUMNS,
     GraphData,
     NodeFrame,
@@ -138,6 +139,22 @@ def _combine(graph: GraphData) -> GraphData:
     return out
 
 
+def _drop_identical(data: pd.DataFrame) -> pd.DataFrame:
+    """Drop node rows identical to an earlier row in every column but the line number.
+
+    Validation would merge them anyway (keeping the first); doing it first spares checking
+    each copy, which matters when every edge row also names its two endpoint nodes.
+    """
+    cols = [c for c in data.columns if c != LINE]
+    if len(data) < 2 or not cols:
+        return data
+    try:
+        dup = data.duplicated(cols, keep="first").to_numpy(dtype=bool)
+    except TypeError:  # list-valued cells (aliases) are not hashable: leave it to validation
+        return data
+    return data[~dup] if dup.any() else data
+
+
 def build_result(
     raw: GraphData,
     *,
@@ -165,8 +182,11 @@ def build_result(
     """
     combined = _combine(raw)
     prov = GraphData()
+    premerged: dict[str, tuple[int, int]] = {}
     for nf in combined.nodes:
-        data = with_provenance(nf.data, source=source, snapshot=snapshot, confidence=confidence)
+        data, n_read = _drop_identical(nf.data), len(nf.data)
+        premerged[nf.label.value] = (n_read, n_read - len(data))
+        data = with_provenance(data, source=source, snapshot=snapshot, confidence=confidence)
         prov.nodes.append(NodeFrame(nf.label, data))
     for rf in combined.rels:
         data = with_provenance(rf.data, source=source, snapshot=snapshot, confidence=confidence)
@@ -177,10 +197,11 @@ def build_result(
     for before, after in zip(prov, validated.data, strict=True):
         name = _entity(before)
         rejected = int(rej_counts.get(name, 0))
+        n_read, n_pre = premerged.get(name, (len(before), 0))
         report.entities[name] = EntityCounts(
-            read=len(before),
+            read=n_read,
             loaded=len(after),
-            merged=len(before) - len(after) - rejected,
+            merged=n_pre + len(before) - len(after) - rejected,
             rejected=rejected,
         )
     return IngestResult(validated.data, validated.rejects, report, dict(tables or {}))

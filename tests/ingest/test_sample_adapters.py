@@ -132,3 +132,17 @@ def test_load_sample_counts_and_rejects_file(tmp_path: Path) -> None:
     assert sorted(back.loc[back["entity"] == "Plant", "line"].astype(int)) == [635, 652, 658]
     assert not result.report.exceeds(0.01)
     assert result.report.exceeds(0.0)
+
+
+class _Counter:
+    def __init__(self) -> None:
+        self.n = 0.0
+
+    def update(self, n: float | None = 1) -> None:
+        self.n += n or 0
+
+
+def test_progress_advances_by_the_rows_read() -> None:
+    counter = _Counter()
+    load_apple_suppliers(sample_path("apple-suppliers"), progress=counter)
+    assert counter.n == 7558
