@@ -201,9 +201,9 @@ class ScopeIn(BaseModel):
     chain: str | None = None
     region: str | None = None
     focus: str | None = None
-    tiers: int = Field(1, ge=1, le=10)
+    tiers: int = Field(default=1, ge=1, le=10)
     direction: Literal["up", "down", "both"] = "both"
-    as_of: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    as_of: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
 
     def to_scope(self) -> Scope:
         return Scope(**self.model_dump())
@@ -258,22 +258,28 @@ def run_public(run: RunRecord) -> RunPublic:
 class AnalysisCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    scope: ScopeIn = Field(default_factory=ScopeIn)
+    scope: ScopeIn = Field(default_factory=lambda: ScopeIn())
     params: dict[str, Any] = Field(default_factory=dict)
 
 
 class ScenarioCreate(BaseModel):
-    """A what-if: which nodes stop (or lose capacity), for how long, in which scope."""
+    """A what-if (see :class:`chain_brain.services.scenarios.ScenarioSpec`): which firms,
+    plants or regions go down, for how many weeks, in which part of the graph."""
 
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200)
     description: str = ""
-    scope: ScopeIn = Field(default_factory=ScopeIn)
-    disrupted: list[str] = Field(default_factory=list, description="ids of firms/plants/regions")
-    capacity_factor: float = Field(0.0, ge=0.0, le=1.0, description="remaining capacity share")
-    duration_days: float | None = Field(None, gt=0)
-    params: dict[str, Any] = Field(default_factory=dict)
+    scope: ScopeIn = Field(default_factory=lambda: ScopeIn())
+    disrupted: list[str] = Field(default_factory=list, description="firm or plant ids")
+    regions: list[str] = Field(default_factory=list, description="region or ISO3 country ids")
+    ttr_weeks: float = Field(default=4.0, ge=0.0, le=520.0, description="time to recover")
+    assumptions: dict[str, float] = Field(
+        default_factory=dict,
+        description="utilisation, weeks_of_cover, periods_per_year, default_ttr",
+    )
+    sweep: bool = False
+    use_twins: bool = True
 
 
 class ScenarioPublic(ScenarioCreate):
@@ -294,25 +300,30 @@ class ComparisonPublic(BaseModel):
 
 
 class TelemetryRow(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
 
-    timestamp: str
-    output: float | None = None
-    capacity: float | None = None
+    timestamp: str = Field(description="start of the reading interval, ISO 8601")
+    unit_id: str = Field(min_length=1)
+    value: float | None = Field(description="load reading (e.g. kWh per interval); null = missing")
 
 
 class TelemetryCreate(BaseModel):
-    rows: list[TelemetryRow] = Field(min_length=1)
+    """Readings of the plant's units; pivoted into one batch on a common time axis."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rows: list[TelemetryRow] = Field(min_length=1, max_length=1_000_000)
+    step_minutes: int = Field(default=15, ge=1, le=1440)
 
 
 class TwinEventCreate(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
 
-    kind: str = Field(min_length=1, examples=["outage", "maintenance", "restart"])
-    start: str
-    end: str | None = None
-    capacity_factor: float = Field(0.0, ge=0.0, le=1.0)
-    note: str = ""
+    kind: Literal["outage_start", "outage_end", "maintenance"]
+    start: str = Field(description="ISO 8601")
+    end: str | None = Field(default=None, description="required for maintenance")
+    unit_id: str | None = Field(default=None, description="null: every unit of the plant")
+    cause: str = ""
 
 
 class ApiKeyCreate(BaseModel):

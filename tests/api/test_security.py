@@ -19,7 +19,7 @@ from chain_brain.services.security import (
 from chain_brain.store import GraphStore
 from tests.api.conftest import ClientFactory, Keys, auth
 
-SCENARIO = {"name": "mine flood", "disrupted": ["M1"], "duration_days": 30}
+SCENARIO = {"name": "mine flood", "disrupted": ["M1"], "ttr_weeks": 4.0}
 
 
 # ---------------------------------------------------------------- authentication

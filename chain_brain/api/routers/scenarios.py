@@ -3,8 +3,9 @@ The work is done by :mod:`chain_brain.services.scenarios`."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Query, Response, status
 
@@ -21,12 +22,35 @@ from chain_brain.api.runs import runs_router, start_job, visible_run
 from chain_brain.services.jobs import ProgressFn
 from chain_brain.services.security import Permission, Principal, audit, scoped
 from chain_brain.store import RunRecord
+from graph_schema.errors import ValidationError
 
 KIND = "scenario"
 SPEC_KIND = "scenario-spec"
 router = runs_router(KIND, "/scenarios", "scenarios")
 Reader = Annotated[Principal, Depends(allow(Permission.READ))]
 Runner = Annotated[Principal, Depends(allow(Permission.RUN_SCENARIO))]
+
+
+def _service_spec(body: ScenarioCreate, principal: Principal) -> Any:
+    """The service's ``ScenarioSpec`` of a request (its checks raise ValidationError)."""
+    from chain_brain.services.networks import NetworkAssumptions
+    from chain_brain.services.scenarios import ScenarioSpec
+
+    known = {f.name for f in dataclasses.fields(NetworkAssumptions)}
+    unknown = sorted(set(body.assumptions) - known)
+    if unknown:
+        raise ValidationError(f"Unknown assumption(s) {unknown}; expected some of {sorted(known)}.")
+    return ScenarioSpec(
+        name=body.name,
+        scope=scoped(principal, body.scope.to_scope()),
+        disrupted=tuple(body.disrupted),
+        regions=tuple(body.regions),
+        ttr_weeks=body.ttr_weeks,
+        assumptions=NetworkAssumptions(**body.assumptions),
+        sweep=body.sweep,
+        use_twins=body.use_twins,
+        tenant=principal.tenant_key,
+    )
 
 
 def _spec(run: RunRecord) -> ScenarioPublic:
@@ -40,7 +64,7 @@ def create_scenario(
     body: ScenarioCreate, store: StoreDep, principal: Runner, response: Response
 ) -> ScenarioPublic:
     """Define a what-if (disrupted nodes, remaining capacity, duration, scope)."""
-    scope = scoped(principal, body.scope.to_scope())
+    scope = _service_spec(body, principal).scope  # validates the what-if before storing it
     body = body.model_copy(update={"scope": body.scope.model_copy(update={"chain": scope.chain})})
     run = RunRecord(
         kind=SPEC_KIND,
@@ -70,7 +94,7 @@ def compare(
     """What differs between two scenario runs."""
     visible_run(store, principal, KIND, a)
     visible_run(store, principal, KIND, b)
-    compare_runs = service("scenarios", "compare_runs")
+    compare_runs = service("scenarios", "compare_scenarios")
     return ComparisonPublic(a=a, b=b, result=jsonable(compare_runs(store, a, b)))
 
 
@@ -90,10 +114,10 @@ def run_scenario(
     scenario_id: str, store: StoreDep, jobs: JobsDep, principal: Runner, response: Response
 ) -> JobPublic:
     """Run a scenario as a job; the result is a run of kind ``scenario``."""
-    spec = ScenarioCreate.model_validate(
-        {k: v for k, v in visible_run(store, principal, SPEC_KIND, scenario_id).params.items()}
+    body = ScenarioCreate.model_validate(
+        visible_run(store, principal, SPEC_KIND, scenario_id).params
     )
-    scoped(principal, spec.scope.to_scope())
+    spec = _service_spec(body, principal)
     run = service("scenarios", "run_scenario")
 
     def work(progress: ProgressFn) -> RunRecord:

@@ -5,14 +5,23 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import numpy as np
 import pandas as pd
 from fastapi import APIRouter, Depends, Query, status
 
 from chain_brain.api.deps import StoreDep, allow, service
-from chain_brain.api.models import ResultPublic, TelemetryCreate, TwinEventCreate, jsonable
+from chain_brain.api.models import (
+    ResultPublic,
+    TablePage,
+    TelemetryCreate,
+    TwinEventCreate,
+    jsonable,
+    table_rows,
+)
 from chain_brain.api.problems import responses
 from chain_brain.api.routers.nodes import visible_node
 from chain_brain.services.security import Permission, Principal, audit
+from graph_schema.errors import ValidationError
 from graph_schema.model import NodeLabel
 
 router = APIRouter(prefix="/twins", tags=["twins"])
@@ -20,11 +29,19 @@ Reader = Annotated[Principal, Depends(allow(Permission.READ))]
 Writer = Annotated[Principal, Depends(allow(Permission.WRITE_TWIN))]
 
 
+def _timestamp(text: str, field: str) -> pd.Timestamp:
+    try:
+        ts = pd.Timestamp(text)
+    except (ValueError, TypeError):
+        raise ValidationError(f"{field} must be an ISO 8601 time, got {text!r}.") from None
+    return ts.tz_convert(None) if ts.tzinfo is not None else ts
+
+
 @router.get("/{plant_id}", response_model=ResultPublic, responses=responses(404, 501))
 def twin_state(plant_id: str, store: StoreDep, principal: Reader) -> ResultPublic:
-    """The twin's current state: status, nominal and effective capacity, open events."""
+    """The twin's state: its units (state, nameplate, inventories) and recent changes."""
     visible_node(store, principal, NodeLabel.PLANT, plant_id)
-    return ResultPublic(result=jsonable(service("twins", "twin_state")(store, plant_id)))
+    return ResultPublic(result=jsonable(service("twins", "plant_state")(store, plant_id)))
 
 
 @router.post(
@@ -36,13 +53,28 @@ def twin_state(plant_id: str, store: StoreDep, principal: Reader) -> ResultPubli
 def add_telemetry(
     plant_id: str, body: TelemetryCreate, store: StoreDep, principal: Writer
 ) -> ResultPublic:
-    """Append telemetry rows (timestamp, output, capacity, ...) to the plant's twin."""
+    """Apply readings (timestamp, unit, value) to the plant's twin; a bad batch changes nothing."""
     visible_node(store, principal, NodeLabel.PLANT, plant_id)
-    record = service("twins", "record_telemetry")
+    from chain_brain.twins.events import TelemetryBatch
+
+    feed = service("twins", "feed_telemetry")
     rows = pd.DataFrame([r.model_dump() for r in body.rows])
-    result = record(store, plant_id, rows)
+    rows["timestamp"] = [_timestamp(t, "timestamp") for t in rows["timestamp"]]
+    if rows.duplicated(["timestamp", "unit_id"]).any():
+        dup = rows[rows.duplicated(["timestamp", "unit_id"])].iloc[0]
+        raise ValidationError(f"Two readings of unit {dup['unit_id']!r} at {dup['timestamp']}.")
+    wide = rows.pivot(index="timestamp", columns="unit_id", values="value").sort_index()
+    units = np.array([str(u) for u in wide.columns], dtype=object)
+    batch = TelemetryBatch(
+        wide.index.to_numpy(dtype="datetime64[ns]"),
+        np.full(len(units), plant_id, dtype=object),
+        units,
+        wide.to_numpy(dtype=float),
+        step=pd.Timedelta(minutes=body.step_minutes),
+    )
+    report = feed(store, batch)
     audit(store, principal, "twin-telemetry", f"plant:{plant_id}", detail={"rows": len(rows)})
-    return ResultPublic(result=jsonable(result))
+    return ResultPublic(result=jsonable(report))
 
 
 @router.post(
@@ -54,22 +86,39 @@ def add_telemetry(
 def add_event(
     plant_id: str, body: TwinEventCreate, store: StoreDep, principal: Writer
 ) -> ResultPublic:
-    """Record an event (outage, maintenance, restart) of the plant."""
+    """Record an outage start or end, or a maintenance window, of the plant (or one unit)."""
     visible_node(store, principal, NodeLabel.PLANT, plant_id)
-    record = service("twins", "record_event")
-    result = record(store, plant_id, body)
+    from chain_brain.twins.events import EventKind, TwinEvent
+
+    apply_events = service("twins", "apply_events")
+    event = TwinEvent(
+        plant_id=plant_id,
+        kind=EventKind(body.kind),
+        start=_timestamp(body.start, "start"),
+        end=_timestamp(body.end, "end") if body.end else None,
+        unit_id=body.unit_id,
+        cause=body.cause,
+    )
+    report = apply_events(store, [event])
     audit(store, principal, "twin-event", f"plant:{plant_id}", detail={"kind": body.kind})
-    return ResultPublic(result=jsonable(result))
+    return ResultPublic(result=jsonable(report))
 
 
-@router.get("/{plant_id}/forecast", response_model=ResultPublic, responses=responses(404, 501))
+@router.get("/{plant_id}/forecast", response_model=TablePage, responses=responses(404, 501))
 def forecast(
     plant_id: str,
     store: StoreDep,
     principal: Reader,
-    horizon_days: Annotated[int, Query(ge=1, le=3650)] = 90,
-) -> ResultPublic:
-    """Available capacity over the horizon (quantiles)."""
+    horizon_weeks: Annotated[int, Query(ge=1, le=104)] = 12,
+) -> TablePage:
+    """Weekly available capacity (P10 / P50 / P90) per product over the horizon."""
     visible_node(store, principal, NodeLabel.PLANT, plant_id)
-    fn = service("twins", "forecast")
-    return ResultPublic(result=jsonable(fn(store, plant_id, horizon_days)))
+    table = service("twins", "plant_forecast")(store, [plant_id], horizon_weeks=horizon_weeks)
+    return TablePage(
+        name="forecast",
+        columns=[str(c) for c in table.columns],
+        rows=table_rows(table),
+        total=len(table),
+        limit=max(1, len(table)),
+        offset=0,
+    )
