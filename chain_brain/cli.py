@@ -257,6 +257,62 @@ def neo4j_status(
     _console().print(f"neo4j running: {info}")
 
 
+@app.command()
+def scenario(
+    disrupt: Annotated[list[str] | None, typer.Option("--disrupt", "-d", help="Firm or plant id that goes down (repeatable).")] = None,
+    region: Annotated[list[str] | None, typer.Option("--region-down", help="Region or ISO3 country that goes down (repeatable).")] = None,
+    weeks: Annotated[float, typer.Option("--weeks", help="Time to recover, in weeks.")] = 4.0,
+    name: Annotated[str, typer.Option(help="A name for the stored scenario.")] = "what-if",
+    store: StoreOpt = None,
+    chain: ChainOpt = None,
+    focus: Annotated[str | None, typer.Option(help="Firm or plant id: use its neighbourhood.")] = None,
+    tiers: Annotated[int, typer.Option(help="Supply tiers around --focus.")] = 2,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="ISO date")] = None,
+    sweep: Annotated[bool, typer.Option(help="Also compute every node's TTR loss and TTS.")] = False,
+    cover: Annotated[float, typer.Option(help="Weeks of inventory where none is recorded.")] = 2.0,
+    utilisation: Annotated[float, typer.Option(help="Baseline share of capacity in use.")] = 0.85,
+    twins: Annotated[bool, typer.Option(help="Use plant-twin capacity where twins exist.")] = True,
+    top: Annotated[int, typer.Option(help="Rows per table.")] = 10,
+) -> None:
+    """Disruption what-if: lost demand, time-to-survive vs time-to-recover; stored as a run."""
+    from chain_brain.services.networks import NetworkAssumptions
+    from chain_brain.services.scenarios import ScenarioSpec, run_scenario
+
+    spec = ScenarioSpec(
+        name=name,
+        scope=_scope(chain=chain, focus=focus, tiers=tiers, direction="up", as_of=as_of),
+        disrupted=tuple(disrupt or ()),
+        regions=tuple(region or ()),
+        ttr_weeks=weeks,
+        assumptions=NetworkAssumptions(utilisation=utilisation, weeks_of_cover=cover),
+        sweep=sweep,
+        use_twins=twins,
+    )
+    run = run_scenario(_open(store), spec)
+    _print_scenario(_console(), run, top)
+
+
+def _print_scenario(con: Console, run: Any, top: int) -> None:
+    s = run.summary
+    tts = "unbounded" if s.get("tts_weeks") is None else f"{s['tts_weeks']:.2f}"
+    con.print(
+        f"scenario [bold]{run.id}[/bold] ({s['name']}): {s['disrupted_nodes']} node(s) down for "
+        f"{s['ttr_weeks']} weeks; lost {s['loss']:,.1f} of {s['demand_over_ttr']:,.1f} demanded "
+        f"({100 * s['lost_share']:.2f}%); time to survive {tts} weeks"
+        + (" -> [red]recovery takes longer than the chain survives[/red]" if s["needs_attention"] else "")
+    )
+    for note in s.get("notes", []):
+        con.print(f"note: {note}")
+    for key, title in (("impact", "Finished output lost"), ("nodes", "Every node: TTR loss vs TTS")):
+        table = run.tables.get(key)
+        if table is None or not len(table):
+            continue
+        if key == "nodes":
+            table = table.sort_values("loss", ascending=False)
+        con.print(title)
+        con.print(table.head(top).to_string(index=False))
+
+
 @twins_app.command("create")
 def twins_create(store: StoreOpt = None, chain: ChainOpt = None) -> None:
     """One twin per plant with a capacity by process (replaces the stored fleet)."""
