@@ -104,14 +104,14 @@ def read_nodes(label: NodeLabel, columns: Sequence[str]) -> str:
     return f"MATCH (n:{NodeLabel(label).value}) RETURN collect([{cells}]) AS rows"
 
 
-def read_rels(rel_type: RelType, src: NodeLabel, dst: NodeLabel, columns: Sequence[str]) -> str:
-    """All ``rel_type`` relationships from ``src`` to ``dst`` nodes as one list of rows:
-    ``[src id, dst id, key, *columns]``."""
-    cells = ", ".join(["a.id", "b.id", "r.key", *(f"r.{_key(c)}" for c in columns)])
-    return (
-        f"MATCH (a:{NodeLabel(src).value})-[r:{RelType(rel_type).value}]->(b:{NodeLabel(dst).value}) "
-        f"RETURN collect([{cells}]) AS rows"
+def read_rels(rel_type: RelType, columns: Sequence[str]) -> str:
+    """All ``rel_type`` relationships as one list of rows:
+    ``[src label, src id, dst label, dst id, key, *columns]`` (a canonical node has one label)."""
+    cells = ", ".join(
+        ["head(labels(a))", "a.id", "head(labels(b))", "b.id", "r.key"]
+        + [f"r.{_key(c)}" for c in columns]
     )
+    return f"MATCH (a)-[r:{RelType(rel_type).value}]->(b) RETURN collect([{cells}]) AS rows"
 
 
 def get_node(label: NodeLabel) -> str:

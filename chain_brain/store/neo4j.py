@@ -341,20 +341,16 @@ class Neo4jStore:
                 )
             rels = []
             for rel_type, rs in REL_SCHEMAS.items():
-                total = tx.run(_q(cypher.count_rels(rel_type))).single()
-                if total is None or total["n"] == 0:
-                    continue
                 cols = [*rs.prop_names, *PROVENANCE_COLUMNS]
-                for src in rs.sources:
-                    for dst in rs.targets:
-                        rec = tx.run(_q(cypher.read_rels(rel_type, src, dst, cols))).single()
-                        rows = rec["rows"] if rec else []
-                        if not rows:
-                            continue
-                        df = _typed(
-                            pd.DataFrame(rows, columns=["src", "dst", "key", *cols]), rs.props
-                        )
-                        rels.append(RelFrame(rel_type, src, dst, df))
+                rec = tx.run(_q(cypher.read_rels(rel_type, cols))).single()
+                rows = rec["rows"] if rec else []
+                if not rows:
+                    continue
+                names = ["src_label", "src", "dst_label", "dst", "key", *cols]
+                df = _typed(pd.DataFrame(rows, columns=names), rs.props)
+                for (src, dst), part in df.groupby(["src_label", "dst_label"], sort=True):
+                    data = part.drop(columns=["src_label", "dst_label"]).reset_index(drop=True)
+                    rels.append(RelFrame(rel_type, NodeLabel(src), NodeLabel(dst), data))
             return GraphData(nodes, rels)
 
         return apply_scope(self._read(work), scope)
