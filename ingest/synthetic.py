@@ -690,20 +690,19 @@ def generate(
     foreign_en = np.char.add(np.char.add(np.char.add(latin, " "), trade_en), np.char.add(" ", fsfx))
     f_name = np.where(abroad, foreign_en, zh)
     f_name_en = np.where(abroad, foreign_en, en)
-    own_vals = np.array([o.value for o in Ownership])
     own_dom = rng.choice(
         [
-            Ownership.PRIVATE,
-            Ownership.SOE,
-            Ownership.MIXED,
-            Ownership.FOREIGN,
-            Ownership.COLLECTIVE,
+            Ownership.PRIVATE.value,
+            Ownership.SOE.value,
+            Ownership.MIXED.value,
+            Ownership.FOREIGN.value,
+            Ownership.COLLECTIVE.value,
         ],
         size=n_firms,
         p=[0.68, 0.10, 0.09, 0.10, 0.03],
     ).astype(str)
-    f_own = np.where(abroad, np.where(rng.random(n_firms) < 0.9, "private", "SOE"), own_dom)
-    assert set(np.unique(f_own)) <= set(own_vals)
+    home_own = np.where(rng.random(n_firms) < 0.9, Ownership.PRIVATE.value, Ownership.SOE.value)
+    f_own = np.where(abroad, home_own, own_dom)
     firm_ids = _ids("F", n_firms, max(6, len(str(n_firms - 1))))
 
     # what each firm makes: products of its tier
