@@ -371,7 +371,7 @@ class DisruptionSolver:
             self._u_idx.size, self._u_idx, np.zeros(self._u_idx.size), net.capacity * t
         )
         lower = net.demand[self._fin] * t - net.inventory[self._fin]
-        self._ttr.changeRowsBounds(
+        self._ttr.changeRowsBounds(  # type: ignore[attr-defined]
             self._ttr_dem_rows.size, self._ttr_dem_rows, lower, np.full(lower.size, _INF)
         )
         self._ttr_t = t

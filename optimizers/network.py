@@ -259,26 +259,26 @@ def build_network(
     bom_input: list[str] = []
     bom_ratio: list[float] = []
     for node, inp, ratio in bom:
-        key = (lookup(node, "BOM"), str(inp))
-        if key in bom_rows:
+        bkey = (lookup(node, "BOM"), str(inp))
+        if bkey in bom_rows:
             raise ValidationError(
                 f"node {node!r} lists input {inp!r} twice in its bill of materials"
             )
-        bom_rows[key] = len(bom_node)
-        bom_node.append(key[0])
-        bom_input.append(key[1])
+        bom_rows[bkey] = len(bom_node)
+        bom_node.append(bkey[0])
+        bom_input.append(bkey[1])
         bom_ratio.append(float(ratio))
     arc_src: list[int] = []
     arc_bom: list[int] = []
     for src, dst, inp in arcs:
         i = lookup(src, "arc")
-        key = (lookup(dst, "arc"), str(inp))
-        if key not in bom_rows:
+        akey = (lookup(dst, "arc"), str(inp))
+        if akey not in bom_rows:
             raise ValidationError(
                 f"arc {src!r} -> {dst!r} delivers input {inp!r}, which is not in the BOM of {dst!r}"
             )
         arc_src.append(i)
-        arc_bom.append(bom_rows[key])
+        arc_bom.append(bom_rows[akey])
     net = SupplyNetwork(
         node_ids=ids,
         profit=column(profit, "profit", 0.0),

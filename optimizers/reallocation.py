@@ -164,7 +164,7 @@ class ReallocationProblem:
                 raise ValidationError(
                     f"{name}[{int(bad[0])}] = {int(arr[bad[0]])} is not in 0..{hi - 1}"
                 )
-        for name, arr in (
+        for name, farr in (
             ("offer_capacity", self.offer_capacity),
             ("demand_qty", self.demand_qty),
             ("lost_penalty", self.lost_penalty),
@@ -172,16 +172,16 @@ class ReallocationProblem:
             ("lane_min_order", self.lane_min_order),
             ("qualification_cost", self.qualification_cost),
         ):
-            bad = np.argwhere(~np.isfinite(arr) | (arr < 0))
-            if bad.size:
+            badf = np.argwhere(~np.isfinite(farr) | (farr < 0))
+            if badf.size:
                 raise ValidationError(
-                    f"{name}{tuple(int(v) for v in bad[0])} is {float(arr[tuple(bad[0])])!r}; expected finite >= 0"
+                    f"{name}{tuple(int(v) for v in badf[0])} is {float(farr[tuple(badf[0])])!r}; expected finite >= 0"
                 )
-        bad = np.argwhere(
+        badr = np.argwhere(
             ~np.isfinite(self.offer_ramp) | (self.offer_ramp < 0) | (self.offer_ramp > 1)
         )
-        if bad.size:
-            o, t = (int(v) for v in bad[0])
+        if badr.size:
+            o, t = (int(v) for v in badr[0])
             raise ValidationError(
                 f"ramp of offer {o} in period {t} is {float(self.offer_ramp[o, t])!r}; expected in [0, 1]"
             )

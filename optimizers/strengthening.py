@@ -36,6 +36,7 @@ from typing import Literal
 
 import highspy
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
 from tqdm.auto import tqdm
 
@@ -226,7 +227,7 @@ def plan_strengthening(
     hi: list[np.ndarray] = []
     row = 0
 
-    def add(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray) -> None:
+    def add(rows: npt.ArrayLike, cols: npt.ArrayLike, vals: npt.ArrayLike) -> None:
         R.append(np.asarray(rows))
         C.append(np.asarray(cols))
         V.append(np.asarray(vals, dtype=float))
