@@ -131,10 +131,8 @@ class _Network:
     edge_group: np.ndarray
     group_node: np.ndarray
     group_req: np.ndarray
-    node_order_groups: np.ndarray
-    node_starts: np.ndarray
-    nodes_with_inputs: np.ndarray
     final: np.ndarray
+    members: pd.DataFrame
 
 
 def _network(graph: ChainGraph) -> _Network:
@@ -147,8 +145,6 @@ def _network(graph: ChainGraph) -> _Network:
     uniq, edge_group = np.unique(key, return_inverse=True)
     group_node = (uniq // (graph.label_count[NodeLabel.PRODUCT] + 1)).astype(np.int64)
     group_req = np.bincount(edge_group, weights=graph.sup_volume, minlength=len(uniq))
-    # groups are sorted by node already (key sorted, node is the high part)
-    nodes_with_inputs, node_starts = np.unique(group_node, return_index=True)
     outdeg = np.bincount(graph.sup_src, minlength=n)
     indeg = np.bincount(graph.sup_dst, minlength=n)
     final = (outdeg == 0) & (indeg > 0)
@@ -157,11 +153,22 @@ def _network(graph: ChainGraph) -> _Network:
         edge_group=edge_group,
         group_node=group_node,
         group_req=group_req,
-        node_order_groups=np.arange(len(uniq)),
-        node_starts=node_starts,
-        nodes_with_inputs=nodes_with_inputs,
         final=final,
+        members=segment_members(graph),
     )
+
+
+def _downstream(graph: ChainGraph, start: np.ndarray) -> np.ndarray:
+    """Boolean mask of nodes reachable from ``start`` along supply edges (start included)."""
+    seen = np.zeros(graph.n_nodes, dtype=bool)
+    seen[start] = True
+    frontier = seen.copy()
+    pattern_t = graph.supply_pattern.T.tocsr()
+    while frontier.any():
+        nxt = (np.asarray(pattern_t @ frontier.astype(np.int8)).ravel() > 0) & ~seen
+        seen |= nxt
+        frontier = nxt
+    return seen
 
 
 def _simulate(
@@ -173,38 +180,45 @@ def _simulate(
     duration: int,
     max_iter: int = 500,
 ) -> np.ndarray:
-    """Fractions of normal output per period, shape (horizon, n)."""
+    """Fractions of normal output per period, shape (horizon, n).
+
+    Only edges leaving the downstream closure of ``down`` can deliver less than normal, so
+    the fixed point is computed on those edges, their input groups and their nodes.
+    """
     n = graph.n_nodes
-    src, vol = graph.sup_src, graph.sup_volume
-    req = net.group_req
+    out = np.ones((horizon, n))
+    affected = _downstream(graph, down)
+    edges = np.flatnonzero(affected[graph.sup_src])
+    groups, e_local = np.unique(net.edge_group[edges], return_inverse=True)
+    src = graph.sup_src[edges]
+    vol = graph.sup_volume[edges]
+    req = net.group_req[groups]
+    g_node = net.group_node[groups]
+    nodes_in, starts = np.unique(g_node, return_index=True)
     stock = cover * req
-    frac = np.ones(n)
-    out = np.empty((horizon, n))
-    is_down = np.zeros(n, dtype=bool)
-    is_down[down] = True
     usable = req > 0
     safe_req = np.where(usable, req, 1.0)
-    for t in range(horizon):
-        down_now = is_down if t < duration else np.zeros(n, dtype=bool)
-        if t >= duration:
-            frac = np.ones(n)  # recovered: iterate again from full output
+    is_down = np.zeros(n, dtype=bool)
+    is_down[down] = True
+    frac = np.ones(n)
+    for t in range(min(duration, horizon)):
         draw = np.zeros_like(req)
         for _ in range(max_iter):
-            recv = np.bincount(net.edge_group, weights=vol * frac[src], minlength=len(req))
-            draw = np.minimum(np.maximum(req - recv, 0.0), stock)
+            missing = np.bincount(e_local, weights=vol * (1.0 - frac[src]), minlength=len(req))
+            recv = req - missing
+            draw = np.minimum(missing, stock)
             avail = np.where(usable, np.minimum(1.0, (recv + draw) / safe_req), 1.0)
-            node_frac = np.ones(n)
-            if len(net.nodes_with_inputs):
-                node_frac[net.nodes_with_inputs] = np.minimum.reduceat(avail, net.node_starts)
-            new = np.where(
-                down_now, 0.0, np.minimum(frac, node_frac) if t < duration else node_frac
-            )
-            if np.abs(new - frac).max(initial=0.0) < 1e-12:
+            new = frac.copy()
+            if len(nodes_in):
+                new[nodes_in] = np.minimum(frac[nodes_in], np.minimum.reduceat(avail, starts))
+            new[is_down] = 0.0
+            if np.abs(new[affected] - frac[affected]).max(initial=0.0) < 1e-12:
                 frac = new
                 break
             frac = new
         stock = stock - draw
         out[t] = frac
+    # after recovery every supplier delivers in full again: output returns to normal
     return out
 
 
@@ -263,7 +277,7 @@ def _tables(
             "share_lost": f_lost[firms] / np.where(f_base[firms] > 0, f_base[firms], 1.0),
         }
     ).sort_values("output_at_risk", ascending=False, kind="stable")
-    m = segment_members(graph)
+    m = net.members
     chain = graph.segment_chain[m["segment"].to_numpy()]
     pairs = pd.DataFrame({"chain": chain, "node": m["node"].to_numpy()})
     pairs = pairs[pairs["chain"] >= 0].drop_duplicates()

@@ -41,6 +41,7 @@ __all__ = [
     "ChokepointParams",
     "hhi",
     "leontief_requirements",
+    "final_output_reach",
     "find_chokepoints",
 ]
 
@@ -112,39 +113,89 @@ def hhi(groups: np.ndarray, keys: np.ndarray, weights: np.ndarray, n_groups: int
     return out
 
 
-def leontief_requirements(
-    bom: sp.spmatrix, final_output: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Total requirements of every product implied by final output, and the dependence pattern.
+def leontief_requirements(bom: sp.spmatrix, final_output: np.ndarray) -> np.ndarray:
+    """Total requirement of every product implied by final output.
 
-    Solves ``(I - A) X = diag(y)`` for the final products (``y > 0``), where ``A[i, j]`` is
-    the units of ``i`` per unit of ``j`` (Leontief 1986, ch. 2): column ``j`` of ``X`` is the
-    direct plus indirect quantity of every input that ``y_j`` units of ``j`` need.
+    Solves ``(I - A) x = y`` (Leontief 1986, ch. 2) with ``A[i, j]`` the units of ``i`` per
+    unit of ``j`` and ``y`` the final output: ``x_i`` is the direct plus indirect quantity of
+    ``i`` that the final output needs (``x_j = y_j`` for a final product nobody requires).
+    Sparse LU, so tens of thousands of products are fine.
 
-    Returns
-    -------
-    required : ndarray
-        ``X.sum(axis=1)``: total requirement of each product.
-    depends : ndarray of bool, shape (n_products, n_final)
-        ``X[i, j] > 0``: final product ``j`` needs ``i`` through a chain of positive BOM
-        quantities (``i`` itself included).
+    Examples
+    --------
+    >>> a = sp.csr_matrix(np.array([[0.0, 1.5, 0.0], [0.0, 0.0, 2.0], [0.0, 0.0, 0.0]]))
+    >>> leontief_requirements(a, np.array([0.0, 0.0, 10.0]))
+    array([30., 20., 10.])
     """
     n = bom.shape[0]
-    final = np.flatnonzero(final_output > 0)
-    if n == 0 or len(final) == 0:
-        return np.zeros(n), np.zeros((n, 0), dtype=bool)
-    a = sp.csc_matrix(bom, dtype=float)
-    rhs = np.zeros((n, len(final)))
-    rhs[final, np.arange(len(final))] = final_output[final]
-    i_minus_a = sp.identity(n, format="csc") - a
-    x = np.linalg.solve(i_minus_a.toarray(), rhs) if n <= 3000 else spla.splu(i_minus_a).solve(rhs)
-    if not np.all(np.isfinite(x)) or (x < -1e-9).any():
+    y = np.asarray(final_output, dtype=float)
+    if n == 0 or not (y > 0).any():
+        return np.zeros(n)
+    i_minus_a = (sp.identity(n, format="csc") - sp.csc_matrix(bom, dtype=float)).tocsc()
+    try:
+        x = spla.splu(i_minus_a).solve(y)
+    except RuntimeError as exc:  # exactly singular
+        raise ValidationError(f"The bill of materials is not productive: {exc}.") from None
+    if not np.all(np.isfinite(x)) or (x < -1e-9 * max(1.0, float(np.abs(y).max()))).any():
         raise ValidationError(
             "The bill of materials is not productive (I - A is singular or has a negative "
             "inverse): a cycle of REQUIRES quantities needs more than one unit of a product "
             "per unit of itself."
         )
-    return x.sum(axis=1), x > 1e-12 * max(1.0, float(np.abs(x).max()))
+    return np.maximum(x, 0.0)
+
+
+def final_output_reach(
+    bom: sp.spmatrix, final_output: np.ndarray, *, max_bytes: int = 256 * 2**20
+) -> np.ndarray:
+    """Share of final output that needs each product through the bill of materials.
+
+    ``reach_i = sum_j y_j [j needs i] / sum_j y_j`` over final products ``j``, where "needs"
+    follows ``REQUIRES`` edges with positive quantity (the pattern of the Leontief inverse).
+    Under fixed proportions a loss of a fraction ``f`` of ``i``'s supply, rationed
+    proportionally, removes the fraction ``f`` of every final product that needs ``i``, so
+    ``f * reach_i`` of final output.  Computed with bit sets (64 final products per machine
+    word) propagated from outputs to inputs until stable, in chunks of ``max_bytes``.
+
+    Examples
+    --------
+    >>> a = sp.csr_matrix(np.array([[0.0, 1.5, 0.0], [0.0, 0.0, 2.0], [0.0, 0.0, 0.0]]))
+    >>> final_output_reach(a, np.array([0.0, 0.0, 10.0]))
+    array([1., 1., 1.])
+    """
+    n = bom.shape[0]
+    y = np.asarray(final_output, dtype=float)
+    final = np.flatnonzero(y > 0)
+    total = y[final].sum()
+    reach = np.zeros(n)
+    if n == 0 or total <= 0:
+        return reach
+    coo = sp.coo_matrix(bom)
+    keep = coo.data > 0
+    inp, out = coo.row[keep], coo.col[keep]
+    words_per_chunk = max(1, int(max_bytes // (8 * max(n, 1) * 3)))
+    for start in range(0, len(final), 64 * words_per_chunk):
+        chunk = final[start : start + 64 * words_per_chunk]
+        k = len(chunk)
+        n_words = (k + 63) // 64
+        masks = np.zeros((n, n_words), dtype=np.uint64)
+        bit = np.arange(k)
+        np.bitwise_or.at(
+            masks, (chunk, bit // 64), np.left_shift(np.uint64(1), (bit % 64).astype(np.uint64))
+        )
+        for _ in range(n + 1):
+            new = masks.copy()
+            np.bitwise_or.at(new, inp, masks[out])
+            if np.array_equal(new, masks):
+                break
+            masks = new
+        weights = np.zeros(n_words * 64)
+        weights[:k] = y[chunk]
+        rows = max(1, int(max_bytes // (n_words * 64 * 5)))
+        for r0 in range(0, n, rows):
+            bits = np.unpackbits(masks[r0 : r0 + rows].view(np.uint8), axis=1, bitorder="little")
+            reach[r0 : r0 + rows] += bits.astype(np.float32) @ weights.astype(np.float32)
+    return reach / total
 
 
 def _final_products(graph: ChainGraph) -> np.ndarray:
@@ -165,7 +216,7 @@ def find_chokepoints(graph: ChainGraph, params: ChokepointParams | None = None) 
     ``unknown_country_share``; ``substitute_supply`` (similarity-weighted supply of
     ``SUBSTITUTES``), ``substitution_ratio``; ``required`` (total requirement from final
     output through the BOM, see :func:`leontief_requirements`), ``reach`` (share of final
-    output volume that needs the product), ``top_firm_share`` and ``output_at_risk_top_firm``
+    output volume that needs the product, :func:`final_output_reach`), ``top_firm_share`` and ``output_at_risk_top_firm``
     (``reach * top_firm_share``: share of final output lost, under fixed BOM proportions,
     if the largest supplier stops).  Then the normalised components ``c_*``, the weights
     ``w_*``, the thresholds ``thr_*``, the flags, ``score`` and ``is_chokepoint``.
@@ -179,7 +230,7 @@ def find_chokepoints(graph: ChainGraph, params: ChokepointParams | None = None) 
     >>> from chain_brain.graph.samples import toy_chain
     >>> g = ChainGraph.from_data(toy_chain())
     >>> t = find_chokepoints(g).set_index("product_id")
-    >>> round(t.loc["ore", "hhi_firm"], 3), round(t.loc["ore", "import_share"], 2)
+    >>> float(round(t.loc["ore", "hhi_firm"], 3)), float(round(t.loc["ore", "import_share"], 2))
     (0.52, 0.6)
     >>> bool(t.loc["chip", "is_chokepoint"]), int(t.loc["chip", "n_firms"])
     (True, 1)
@@ -231,14 +282,8 @@ def find_chokepoints(graph: ChainGraph, params: ChokepointParams | None = None) 
     )
     # BOM reach
     final_output = _final_products(graph)
-    required, depends = leontief_requirements(graph.bom_matrix, final_output)
-    final_idx = np.flatnonzero(final_output > 0)
-    total_final = final_output[final_idx].sum()
-    reach = (
-        depends.astype(float) @ final_output[final_idx] / total_final
-        if total_final > 0
-        else np.zeros(n_p)
-    )
+    required = leontief_requirements(graph.bom_matrix, final_output)
+    reach = final_output_reach(graph.bom_matrix, final_output)
 
     with np.errstate(invalid="ignore", divide="ignore"):
         subst_ratio = np.where(

@@ -44,6 +44,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+import scipy.sparse.linalg as spla
 
 from chain_brain.analytics.chokepoints import _final_products, leontief_requirements
 from chain_brain.graph.chaingraph import ChainGraph
@@ -65,10 +66,6 @@ __all__ = [
 ]
 
 
-def _dense(a: np.ndarray | sp.spmatrix) -> np.ndarray:
-    return a.toarray() if sp.issparse(a) else np.asarray(a, dtype=float)
-
-
 def upstreamness(direct: np.ndarray | sp.spmatrix, output: np.ndarray) -> np.ndarray:
     """Upstreamness ``U = (I - Delta)^{-1} 1`` of Antràs et al. (2012).
 
@@ -87,14 +84,18 @@ def upstreamness(direct: np.ndarray | sp.spmatrix, output: np.ndarray) -> np.nda
     >>> upstreamness(np.array([[0.0, 0.5], [0.0, 0.0]]), np.array([50.0, 100.0]))
     array([2., 1.])
     """
-    a = _dense(direct)
     y = np.asarray(output, dtype=float)
     n = len(y)
-    if a.shape != (n, n):
-        raise ValidationError(f"direct must be {n}x{n} to match output; got {a.shape}.")
+    if direct.shape != (n, n):
+        raise ValidationError(f"direct must be {n}x{n} to match output; got {direct.shape}.")
     with np.errstate(divide="ignore", invalid="ignore"):
-        delta = np.where(y[:, None] > 0, a * y[None, :] / y[:, None], 0.0)
-    u = np.linalg.solve(np.eye(n) - delta, np.ones(n))
+        inv_y = np.where(y > 0, 1.0 / np.where(y > 0, y, 1.0), 0.0)
+    if sp.issparse(direct):
+        delta = sp.diags(inv_y) @ sp.csc_matrix(direct, dtype=float) @ sp.diags(y)
+        u = spla.splu((sp.identity(n, format="csc") - delta).tocsc()).solve(np.ones(n))
+    else:
+        delta = inv_y[:, None] * np.asarray(direct, dtype=float) * y[None, :]
+        u = np.linalg.solve(np.eye(n) - delta, np.ones(n))
     if not np.all(np.isfinite(u)) or (u < 1 - 1e-9).any():
         raise ValidationError(
             "Upstreamness is undefined: some sector uses more than its own output "
@@ -111,9 +112,11 @@ def downstreamness(direct: np.ndarray | sp.spmatrix) -> np.ndarray:
     >>> downstreamness(np.array([[0.0, 0.5], [0.0, 0.0]]))
     array([1. , 1.5])
     """
-    a = _dense(direct)
-    n = a.shape[0]
-    return np.linalg.inv(np.eye(n) - a).sum(axis=0)
+    n = direct.shape[0]
+    if sp.issparse(direct):
+        lu = spla.splu((sp.identity(n, format="csc") - sp.csc_matrix(direct, dtype=float)).tocsc())
+        return lu.solve(np.ones(n), trans="T")
+    return np.linalg.solve((np.eye(n) - np.asarray(direct, dtype=float)).T, np.ones(n))
 
 
 def place_by_terciles(u: np.ndarray) -> np.ndarray:
@@ -138,7 +141,7 @@ def product_positions(graph: ChainGraph) -> pd.DataFrame:
     output when no supply is recorded.
     """
     a = graph.bom_matrix
-    required, _ = leontief_requirements(a, _final_products(graph))
+    required = leontief_requirements(a, _final_products(graph))
     y = np.where(graph.product_supply > 0, graph.product_supply, required)
     products = graph.product_nodes
     u = upstreamness(a, y)

@@ -152,10 +152,13 @@ def _dominator_tree(graph: ChainGraph) -> np.ndarray:
     touched[graph.sup_src] = True
     touched[graph.sup_dst] = True
     roots = nodes[touched[nodes] & ~has_input[comp[nodes]]]
-    h = g.copy()
-    h.add_vertices(1)
-    h.add_edges(list(zip([n] * len(roots), roots.tolist(), strict=True)))
+    import igraph as ig
+
+    src = np.concatenate([graph.sup_src, np.full(len(roots), n, dtype=graph.sup_src.dtype)])
+    dst = np.concatenate([graph.sup_dst, roots.astype(graph.sup_dst.dtype)])
+    h = ig.Graph(n=n + 1, edges=list(zip(src.tolist(), dst.tolist(), strict=True)), directed=True)
     dom = np.asarray(h.dominator(n, mode="out"), dtype=float)
+    del h
     idom = np.where(np.isnan(dom), -1, dom).astype(np.int64)[:n]
     idom[~touched] = -1
     return idom

@@ -4,9 +4,9 @@ Per chain segment: capacity against demand, number of supplying firms, concentra
 by firm and by region), dependence on one region, and redundancy measured as a minimum cut
 between the segment's suppliers and their customers.
 
-The redundancy is the maximum flow (igraph ``maxflow``) of the unit-capacity network
-``s -> supplier -> customer -> t`` built from the segment's outbound supply links: by
-König's theorem it equals the smallest number of firms or plants (on either side) whose loss
+The redundancy is the maximum flow of the unit-capacity network ``s -> supplier ->
+customer -> t`` built from the segment's outbound supply links (igraph ``maxflow``, or the
+equivalent maximum bipartite matching on large segments): by König's theorem it equals the smallest number of firms or plants (on either side) whose loss
 severs every link from the segment to the rest of the chain.  A value of 1 means one node
 carries all of the segment's deliveries.
 
@@ -24,13 +24,22 @@ from dataclasses import dataclass, field
 import igraph as ig
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
+from scipy.sparse.csgraph import maximum_bipartite_matching
 
 from chain_brain.analytics.chokepoints import _final_products, hhi, leontief_requirements
 from chain_brain.graph.chaingraph import SUPPLY_LABELS, ChainGraph
 from graph_schema.errors import ValidationError
 from graph_schema.model import NodeLabel
 
-__all__ = ["WeakLinkParams", "segment_members", "find_weak_links", "segment_min_cut"]
+__all__ = [
+    "WeakLinkParams",
+    "MinCuts",
+    "segment_members",
+    "find_weak_links",
+    "segment_min_cut",
+    "segment_min_cuts",
+]
 
 
 @dataclass(frozen=True)
@@ -89,9 +98,15 @@ def segment_members(graph: ChainGraph) -> pd.DataFrame:
 
 
 def segment_min_cut(
-    suppliers: np.ndarray, customers: np.ndarray
+    suppliers: np.ndarray, customers: np.ndarray, *, method: str = "matching"
 ) -> tuple[int, np.ndarray, np.ndarray]:
     """Minimum vertex cut between the two sides of a set of supplier -> customer links.
+
+    The value is the maximum flow of ``s -> supplier (cap 1) -> customer (cap inf) ->
+    (cap 1) t``.  ``method="maxflow"`` runs igraph ``maxflow`` on that network and reads
+    the cut from its minimum s-t cut; ``method="matching"`` (default, much faster on large
+    segments) computes the same value as a maximum bipartite matching (Hopcroft & Karp 1973,
+    scipy) and the cut as König's vertex cover.
 
     Parameters
     ----------
@@ -101,37 +116,105 @@ def segment_min_cut(
     Returns
     -------
     value : int
-        Smallest number of nodes whose removal severs every link (maximum matching).
+        Smallest number of nodes whose removal severs every link.
     cut_suppliers, cut_customers : ndarray
-        One such set of nodes (from the minimum s-t cut of igraph ``maxflow``).
+        One such set of nodes.
 
     Examples
     --------
     >>> v, s, c = segment_min_cut(np.array([1, 2, 2]), np.array([9, 9, 8]))
-    >>> v
-    2
+    >>> v, sorted(s.tolist() + c.tolist())
+    (2, [1, 2])
     """
+    if method not in ("matching", "maxflow"):
+        raise ValidationError(f"method must be 'matching' or 'maxflow'; got {method!r}.")
     if len(suppliers) == 0:
         return 0, np.empty(0, np.int64), np.empty(0, np.int64)
-    pairs = np.unique(np.column_stack([suppliers, customers]), axis=0)
-    su, si = np.unique(pairs[:, 0], return_inverse=True)
-    cu, ci = np.unique(pairs[:, 1], return_inverse=True)
+    su, si = np.unique(np.asarray(suppliers, dtype=np.int64), return_inverse=True)
+    cu, ci = np.unique(np.asarray(customers, dtype=np.int64), return_inverse=True)
     ns, nc = len(su), len(cu)
-    s, t = ns + nc, ns + nc + 1
-    big = float(ns + nc + 1)
-    edges = (
-        list(zip([s] * ns, range(ns), strict=True))
-        + list(zip(si.tolist(), (ci + ns).tolist(), strict=True))
-        + list(zip(range(ns, ns + nc), [t] * nc, strict=True))
+    if method == "maxflow":
+        pairs = np.unique(si.astype(np.int64) * nc + ci)
+        ps, pc = pairs // nc, pairs % nc
+        s, t = ns + nc, ns + nc + 1
+        edges = (
+            list(zip([s] * ns, range(ns), strict=True))
+            + list(zip(ps.tolist(), (pc + ns).tolist(), strict=True))
+            + list(zip(range(ns, ns + nc), [t] * nc, strict=True))
+        )
+        cap = [1.0] * ns + [float(ns + nc + 1)] * len(pairs) + [1.0] * nc
+        g = ig.Graph(n=ns + nc + 2, edges=edges, directed=True)
+        flow = g.maxflow(s, t, capacity=cap)
+        source_side = np.zeros(ns + nc + 2, dtype=bool)
+        source_side[flow.partition[0]] = True
+        return int(round(flow.value)), su[~source_side[:ns]], cu[source_side[ns : ns + nc]]
+    cuts = segment_min_cuts(
+        np.zeros(len(suppliers), dtype=np.int64), np.asarray(suppliers), np.asarray(customers)
     )
-    cap = [1.0] * ns + [big] * len(pairs) + [1.0] * nc
-    g = ig.Graph(n=ns + nc + 2, edges=edges, directed=True)
-    flow = g.maxflow(s, t, capacity=cap)
-    source_side = np.zeros(ns + nc + 2, dtype=bool)
-    source_side[flow.partition[0]] = True
-    cut_s = su[~source_side[:ns]]
-    cut_c = cu[source_side[ns : ns + nc]]
-    return int(round(flow.value)), cut_s, cut_c
+    cover_s, cover_c = cuts.cover_suppliers[0], cuts.cover_customers[0]
+    return int(cuts.values[0]), np.asarray(cover_s, np.int64), np.asarray(cover_c, np.int64)
+
+
+@dataclass(frozen=True)
+class MinCuts:
+    """Minimum vertex cuts of many disjoint supplier -> customer link sets.
+
+    ``values[k]`` is the cut size of group ``groups[k]``; ``cover_suppliers[k]`` and
+    ``cover_customers[k]`` list the nodes of one minimum cut.
+    """
+
+    groups: np.ndarray
+    values: np.ndarray
+    cover_suppliers: list[np.ndarray]
+    cover_customers: list[np.ndarray]
+
+
+def segment_min_cuts(groups: np.ndarray, suppliers: np.ndarray, customers: np.ndarray) -> MinCuts:
+    """:func:`segment_min_cut` for many groups (segments) in one maximum matching.
+
+    The groups are disjoint bipartite graphs (a node is copied per group), so one
+    Hopcroft-Karp run over their union and one König alternating search give every group's
+    cut at once.
+    """
+    groups = np.asarray(groups, dtype=np.int64)
+    gu, g_idx = np.unique(groups, return_inverse=True)
+    if len(groups) == 0:
+        return MinCuts(gu, np.zeros(0, np.int64), [], [])
+    ng = len(gu)
+    lkey, li = np.unique(np.asarray(suppliers, np.int64) * ng + g_idx, return_inverse=True)
+    rkey, ri = np.unique(np.asarray(customers, np.int64) * ng + g_idx, return_inverse=True)
+    ns, nc = len(lkey), len(rkey)
+    adj = sp.csr_matrix((np.ones(len(li), dtype=np.int8), (li, ri)), shape=(ns, nc))
+    adj.sum_duplicates()
+    match_of_col = maximum_bipartite_matching(adj, perm_type="row")  # row matched to col
+    matched_rows = np.zeros(ns, dtype=bool)
+    matched_rows[match_of_col[match_of_col >= 0]] = True
+    # König: alternating search from unmatched suppliers
+    seen_l = ~matched_rows
+    seen_r = np.zeros(nc, dtype=bool)
+    frontier = seen_l.copy()
+    adj_t = adj.T.tocsr()
+    while frontier.any():
+        reach = np.asarray(adj_t @ frontier.astype(np.int8)).ravel() > 0
+        new_r = reach & ~seen_r
+        seen_r |= new_r
+        rows = match_of_col[new_r]
+        rows = rows[(rows >= 0) & ~seen_l[np.maximum(rows, 0)]]
+        frontier = np.zeros(ns, dtype=bool)
+        frontier[rows] = True
+        seen_l |= frontier
+    values = np.bincount(rkey[match_of_col >= 0] % ng, minlength=ng)
+    cl, cr = lkey[~seen_l], rkey[seen_r]
+    cov_s = [np.empty(0, np.int64)] * ng
+    cov_c = [np.empty(0, np.int64)] * ng
+    for keys, target in ((cl, cov_s), (cr, cov_c)):
+        grp = keys % ng
+        order = np.argsort(grp, kind="stable")
+        bounds = np.searchsorted(grp[order], np.arange(ng + 1))
+        nodes = (keys // ng)[order]
+        for k in np.flatnonzero(np.diff(bounds)):
+            target[k] = nodes[bounds[k] : bounds[k + 1]]
+    return MinCuts(gu, values, cov_s, cov_c)
 
 
 def find_weak_links(
@@ -161,7 +244,7 @@ def find_weak_links(
     members = segment_members(graph)
     n = graph.n_nodes
     if required is None:
-        required, _ = leontief_requirements(graph.bom_matrix, _final_products(graph))
+        required = leontief_requirements(graph.bom_matrix, _final_products(graph))
     prod_code = list(graph.label_offset).index(NodeLabel.PRODUCT)
     is_prod = graph.node_label[graph.member_node] == prod_code
     bom_demand = np.bincount(
@@ -193,27 +276,29 @@ def find_weak_links(
     top_region_w[by_region["s"].to_numpy()] = by_region["w"].to_numpy()
 
     # outbound links of each segment
-    n_seg_codes = n
-    key = members["node"].to_numpy().astype(np.int64) * n_seg_codes + seg_code
-    key.sort()
+    seg_local = np.full(n, -1, dtype=np.int64)
+    seg_local[segs] = np.arange(len(segs))
+    n_s = max(len(segs), 1)
+    key = members["node"].to_numpy().astype(np.int64) * n_s + seg_local[seg_code]
     e = pd.DataFrame({"s": graph.sup_src, "d": graph.sup_dst, "v": graph.sup_volume})
     e = e.merge(members[["node", "segment"]], left_on="s", right_on="node")
-    dkey = e["d"].to_numpy().astype(np.int64) * n_seg_codes + e["segment"].to_numpy()
-    pos = np.searchsorted(key, dkey)
-    inside = (pos < len(key)) & (key[np.minimum(pos, len(key) - 1)] == dkey)
+    dkey = e["d"].to_numpy().astype(np.int64) * n_s + seg_local[e["segment"].to_numpy()]
+    if n * n_s <= 50_000_000:
+        member_mask = np.zeros(n * n_s, dtype=bool)
+        member_mask[key] = True
+        inside = member_mask[dkey]
+    else:
+        inside = np.isin(dkey, key)
     out = e[~inside]
     shipped = np.bincount(out["segment"], weights=out["v"], minlength=n)
 
-    rows = []
-    for seg in segs:
-        o = out[out["segment"].to_numpy() == seg]
-        cut, cs, cc = segment_min_cut(o["s"].to_numpy(), o["d"].to_numpy())
-        rows.append(
-            (
-                cut if len(o) else np.nan,
-                ", ".join(graph.keys_of(np.concatenate([cs, cc]))[:10]),
-            )
-        )
+    cuts = segment_min_cuts(out["segment"].to_numpy(), out["s"].to_numpy(), out["d"].to_numpy())
+    cut_value = np.full(n, np.nan)
+    cut_value[cuts.groups] = cuts.values
+    cut_text = np.full(n, "", dtype=object)
+    for k, seg in enumerate(cuts.groups):
+        both = np.concatenate([cuts.cover_suppliers[k][:10], cuts.cover_customers[k][:10]])[:10]
+        cut_text[seg] = ", ".join(graph.keys_of(both))
     demand = np.maximum(shipped, bom_demand)[segs]
     cap = capacity[segs]
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -240,8 +325,8 @@ def find_weak_links(
             "hhi_region": hhi_region[segs],
             "top_region": top_region[segs],
             "top_region_share": top_share,
-            "min_cut": [r[0] for r in rows],
-            "min_cut_nodes": [r[1] for r in rows],
+            "min_cut": cut_value[segs],
+            "min_cut_nodes": cut_text[segs],
         }
     )
     t["c_shortfall"] = (

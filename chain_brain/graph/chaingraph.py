@@ -61,14 +61,27 @@ def _str(data: pd.DataFrame, column: str) -> pd.Series:
     return col.where(col.notna() & (col.astype(str).str.strip() != ""), None)
 
 
-def _positions(values: Any, ids: pa.Array) -> np.ndarray:
-    """Position of each value in ``ids`` (-1 where absent or missing), computed by Arrow."""
-    if isinstance(values, pd.Series) and not isinstance(values.dtype, pd.StringDtype):
-        values = values.astype(object).where(values.notna(), None)
-        values = values.map(lambda v: v if v is None else str(v))
-    arr = pa.array(values)
+def _arrow_str(data: pd.DataFrame, column: str, *, fill_empty: bool = True) -> pa.Array:
+    """Column ``column`` as an Arrow ``large_string`` array; missing, blank -> null."""
+    if column not in data.columns:
+        return pa.nulls(len(data), pa.large_string())
+    col = data[column]
+    if not isinstance(col.dtype, pd.StringDtype):
+        col = col.astype(object).where(col.notna(), None).astype("string[pyarrow]")
+    arr = pa.array(col)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
     if not pa.types.is_large_string(arr.type):
         arr = arr.cast(pa.large_string())
+    if fill_empty:
+        arr = pc.utf8_trim_whitespace(arr)
+        arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.large_string()), arr)
+    return arr
+
+
+def _positions(values: Any, ids: pa.Array) -> np.ndarray:
+    """Position of each value in ``ids`` (-1 where absent or missing), computed by Arrow."""
+    arr = _arrow_str(pd.DataFrame({"v": pd.Series(values)}), "v", fill_empty=False)
     found = pc.index_in(arr, value_set=ids)
     return np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
 
@@ -105,7 +118,6 @@ class ChainGraph:
         ``SUBSTITUTES`` edges (symmetric; each stored once as given).
     """
 
-    node_id: np.ndarray
     node_label: np.ndarray
     label_offset: dict[NodeLabel, int]
     label_count: dict[NodeLabel, int]
@@ -115,7 +127,6 @@ class ChainGraph:
     node_region: np.ndarray
     node_operator: np.ndarray
     node_capacity: np.ndarray
-    node_name: np.ndarray
     sup_src: np.ndarray
     sup_dst: np.ndarray
     sup_product: np.ndarray
@@ -136,7 +147,19 @@ class ChainGraph:
     subst_b: np.ndarray
     subst_similarity: np.ndarray
     home_countries: frozenset[str] = DEFAULT_HOME_COUNTRIES
-    _id_index: dict[NodeLabel, pd.Index] = field(default_factory=dict, repr=False)
+    _ids: pa.Array = field(default_factory=lambda: pa.array([], pa.large_string()), repr=False)
+    _names: pa.Array = field(default_factory=lambda: pa.array([], pa.large_string()), repr=False)
+    _arrow_ids: dict[NodeLabel, pa.Array] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def node_id(self) -> np.ndarray:
+        """Business id of every node (object array, built on first use)."""
+        return np.asarray(self._ids.to_numpy(zero_copy_only=False), dtype=object)
+
+    @cached_property
+    def node_name(self) -> np.ndarray:
+        """Display name of every node: name, name_en, name_zh or id (built on first use)."""
+        return np.asarray(self._names.to_numpy(zero_copy_only=False), dtype=object)
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -165,11 +188,9 @@ class ChainGraph:
         ChainGraph
         """
         home = frozenset(str(c).upper() for c in home_countries)
-        ids: list[np.ndarray] = []
         codes: list[np.ndarray] = []
         offset: dict[NodeLabel, int] = {}
         count: dict[NodeLabel, int] = {}
-        index: dict[NodeLabel, pd.Index] = {}
         arrow_ids: dict[NodeLabel, pa.Array] = {}
         tables: dict[NodeLabel, pd.DataFrame] = {}
         start = 0
@@ -178,16 +199,13 @@ class ChainGraph:
             if len(table):
                 table = table.drop_duplicates("id", keep="first").reset_index(drop=True)
             tables[label] = table
-            label_ids = table["id"].astype(str).to_numpy(dtype=object)
-            offset[label], count[label] = start, len(label_ids)
-            index[label] = pd.Index(label_ids)
-            arrow_ids[label] = pa.array(label_ids, type=pa.large_string())
-            ids.append(label_ids)
-            codes.append(np.full(len(label_ids), code, dtype=np.int8))
-            start += len(label_ids)
+            arrow_ids[label] = _arrow_str(table, "id", fill_empty=False)
+            offset[label], count[label] = start, len(table)
+            codes.append(np.full(len(table), code, dtype=np.int8))
+            start += len(table)
         n = start
-        node_id = np.concatenate(ids) if ids else np.empty(0, dtype=object)
         node_label = np.concatenate(codes) if codes else np.empty(0, dtype=np.int8)
+        all_ids = pa.concat_arrays([arrow_ids[lab] for lab in LABELS])
 
         def lookup(label: NodeLabel, values: Any, what: str, strict: bool = True) -> np.ndarray:
             pos = _positions(values, arrow_ids[label])
@@ -201,59 +219,88 @@ class ChainGraph:
         def rels(rel_type: RelType) -> list[tuple[NodeLabel, NodeLabel, pd.DataFrame]]:
             return [(f.src_label, f.dst_label, f.data) for f in data.rel_frames(rel_type) if len(f)]
 
-        # names ----------------------------------------------------------------------
-        name_parts = []
-        for label in LABELS:
-            t = tables[label]
-            name = _str(t, "name")
-            for alt in ("name_en", "name_zh"):
-                name = name.where(name.notna(), _str(t, alt))
-            name_parts.append(name.where(name.notna(), t["id"].astype(str) if len(t) else name))
-        node_name = (
-            pd.concat(name_parts, ignore_index=True).to_numpy(dtype=object)
-            if n
-            else np.empty(0, dtype=object)
+        # names (first of name, name_en, name_zh, id) ---------------------------------
+        all_names = pa.concat_arrays(
+            [
+                pc.coalesce(
+                    _arrow_str(tables[lab], "name"),
+                    _arrow_str(tables[lab], "name_en"),
+                    _arrow_str(tables[lab], "name_zh"),
+                    arrow_ids[lab],
+                )
+                for lab in LABELS
+            ]
         )
 
-        # countries and regions ------------------------------------------------------
-        region_t = tables[NodeLabel.REGION]
-        country_raw = pd.Series([None] * n, dtype=object)
-        region_raw = pd.Series([None] * n, dtype=object)
-        for label in (NodeLabel.FIRM, NodeLabel.PLANT, NodeLabel.REGION):
-            t = tables[label]
-            sl = slice(offset[label], offset[label] + count[label])
-            country_raw.iloc[sl] = _str(t, "country").to_numpy()
-            if label is not NodeLabel.REGION:
-                region_raw.iloc[sl] = _str(t, "region").to_numpy()
-            else:
-                region_raw.iloc[sl] = t["id"].astype(str).to_numpy() if len(t) else []
+        # countries and regions: one Arrow dictionary encoding over every source -----
+        def per_node(column: str, labels: tuple[NodeLabel, ...]) -> pa.Array:
+            return pa.concat_arrays(
+                [
+                    _arrow_str(tables[lab], column)
+                    if lab in labels
+                    else pa.nulls(count[lab], pa.large_string())
+                    for lab in LABELS
+                ]
+            )
+
+        sup_labels = (NodeLabel.FIRM, NodeLabel.PLANT)
+        country_src: list[pa.Array] = [per_node("country", (*sup_labels, NodeLabel.REGION))]
+        region_src: list[pa.Array] = [
+            pa.concat_arrays(
+                [
+                    _arrow_str(tables[lab], "region")
+                    if lab in sup_labels
+                    else arrow_ids[lab]
+                    if lab is NodeLabel.REGION
+                    else pa.nulls(count[lab], pa.large_string())
+                    for lab in LABELS
+                ]
+            )
+        ]
+        country_at: list[np.ndarray] = []
+        region_at: list[np.ndarray] = []
         for src_label, dst_label, d in rels(RelType.LOCATED_IN):
             src = lookup(src_label, d["src"], "LOCATED_IN")
-            target = d["dst"].astype(str).to_numpy(dtype=object)
+            target = _arrow_str(d, "dst")
             if dst_label is NodeLabel.COUNTRY:
-                country_raw.iloc[src] = target
+                country_src.append(target)
+                country_at.append(src)
             else:
-                region_raw.iloc[src] = target
-        # a node without a country takes its region's country
-        reg_country = (
-            dict(zip(region_t["id"].astype(str), _str(region_t, "country"), strict=True))
-            if len(region_t)
-            else {}
-        )
+                region_src.append(target)
+                region_at.append(src)
         for src_label, dst_label, d in rels(RelType.PART_OF):
             if src_label is NodeLabel.REGION and dst_label is NodeLabel.COUNTRY:
-                reg_country.update(zip(d["src"].astype(str), d["dst"].astype(str), strict=True))
-        missing = country_raw.isna() & region_raw.notna()
-        if missing.any() and reg_country:
-            country_raw[missing] = region_raw[missing].map(reg_country)
-        country_cat = pd.Categorical(
-            country_raw.astype(object).where(
-                country_raw.isna(), country_raw.astype(str).str.upper()
-            )
+                country_src.append(_arrow_str(d, "dst"))
+                country_at.append(lookup(NodeLabel.REGION, d["src"], "PART_OF"))
+        region_enc = pc.dictionary_encode(pa.concat_arrays(region_src))
+        region_codes = np.asarray(
+            region_enc.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=_I
         )
-        region_cat = pd.Categorical(region_raw)
-        node_country = np.asarray(country_cat.codes, dtype=_I)
-        node_region = np.asarray(region_cat.codes, dtype=_I)
+        node_region = region_codes[:n].copy()
+        pos = n
+        for at in region_at:
+            node_region[at] = region_codes[pos : pos + len(at)]
+            pos += len(at)
+        country_enc = pc.dictionary_encode(pc.utf8_upper(pa.concat_arrays(country_src)))
+        country_codes = np.asarray(
+            country_enc.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=_I
+        )
+        node_country = country_codes[:n].copy()
+        pos = n
+        for at in country_at:
+            node_country[at] = country_codes[pos : pos + len(at)]
+            pos += len(at)
+        # a node without a country takes its region's country
+        ro, rc = offset[NodeLabel.REGION], count[NodeLabel.REGION]
+        if rc:
+            reg_nodes = np.arange(ro, ro + rc)
+            code_country = np.full(len(region_enc.dictionary), -1, dtype=_I)
+            ok = node_region[reg_nodes] >= 0
+            code_country[node_region[reg_nodes][ok]] = node_country[reg_nodes][ok]
+            fill = (node_country < 0) & (node_region >= 0)
+            node_country[fill] = code_country[node_region[fill]]
+        regions = np.asarray(region_enc.dictionary.to_pylist(), dtype=object)
+        countries = np.asarray(country_enc.dictionary.to_pylist(), dtype=object)
 
         # operators --------------------------------------------------------------------
         node_operator = np.full(n, -1, dtype=_I)
@@ -261,8 +308,7 @@ class ChainGraph:
         node_operator[fo : fo + fc] = np.arange(fo, fo + fc, dtype=_I)
         plants = tables[NodeLabel.PLANT]
         if len(plants) and "operator" in plants.columns:
-            op = _str(plants, "operator")
-            pos = lookup(NodeLabel.FIRM, op.fillna(""), "Plant.operator", strict=False)
+            pos = lookup(NodeLabel.FIRM, plants["operator"], "Plant.operator", strict=False)
             po = offset[NodeLabel.PLANT]
             node_operator[po : po + len(plants)] = pos
         for _s, _d, d in rels(RelType.OPERATES):
@@ -292,14 +338,14 @@ class ChainGraph:
         cat = {k: (np.concatenate(v) if v else np.empty(0)) for k, v in sup.items()}
 
         # produces ---------------------------------------------------------------------
-        pn, pp, pc = [], [], []
+        pn, pp, pcap = [], [], []
         for src_label, _dst, d in rels(RelType.PRODUCES):
             pn.append(lookup(src_label, d["src"], "PRODUCES"))
             pp.append(lookup(NodeLabel.PRODUCT, d["dst"], "PRODUCES"))
-            pc.append(_num(d, "capacity", 0.0))
+            pcap.append(_num(d, "capacity", 0.0))
         prod_node = np.concatenate(pn).astype(_I) if pn else np.empty(0, _I)
         prod_product = np.concatenate(pp).astype(_I) if pp else np.empty(0, _I)
-        prod_capacity = np.concatenate(pc) if pc else np.empty(0)
+        prod_capacity = np.concatenate(pcap) if pcap else np.empty(0)
         node_capacity = np.bincount(prod_node, weights=prod_capacity, minlength=n).astype(float)
 
         # BOM --------------------------------------------------------------------------
@@ -343,17 +389,15 @@ class ChainGraph:
             return np.concatenate(parts).astype(float) if parts else np.empty(0)
 
         return cls(
-            node_id=node_id,
             node_label=node_label,
             label_offset=offset,
             label_count=count,
-            countries=np.asarray(country_cat.categories, dtype=object),
-            regions=np.asarray(region_cat.categories, dtype=object),
+            countries=countries,
+            regions=regions,
             node_country=node_country,
             node_region=node_region,
             node_operator=node_operator,
             node_capacity=node_capacity,
-            node_name=node_name,
             sup_src=cat["s"].astype(_I),
             sup_dst=cat["d"].astype(_I),
             sup_product=cat["p"].astype(_I),
@@ -374,13 +418,15 @@ class ChainGraph:
             subst_b=cat_i(sb),
             subst_similarity=cat_f(ss),
             home_countries=home,
-            _id_index=index,
+            _ids=all_ids,
+            _names=all_names,
+            _arrow_ids=arrow_ids,
         )
 
     # ------------------------------------------------------------------ lookups
     @property
     def n_nodes(self) -> int:
-        return len(self.node_id)
+        return len(self.node_label)
 
     @property
     def n_supply_edges(self) -> int:
@@ -398,7 +444,7 @@ class ChainGraph:
     def index_of(self, label: NodeLabel | str, node_id: str) -> int:
         """Node index of ``(label, node_id)``; :class:`NotFoundError` if absent."""
         label = NodeLabel(label)
-        pos = self._id_index[label].get_indexer([str(node_id)])[0]
+        pos = int(_positions(pd.Series([str(node_id)]), self._arrow_ids[label])[0])
         if pos < 0:
             raise NotFoundError(f"No {label.value} with id {node_id!r} in this snapshot.")
         return int(pos) + self.label_offset[label]
@@ -406,7 +452,7 @@ class ChainGraph:
     def indices_of(self, label: NodeLabel | str, node_ids: Any) -> np.ndarray:
         """Vectorised :meth:`index_of` (-1 where an id is absent)."""
         label = NodeLabel(label)
-        pos = self._id_index[label].get_indexer(pd.Index([str(v) for v in node_ids]))
+        pos = _positions(pd.Series([str(v) for v in node_ids]), self._arrow_ids[label])
         return np.where(pos >= 0, pos + self.label_offset[label], -1).astype(_I)
 
     def key_of(self, node: int) -> str:
