@@ -327,7 +327,7 @@ class DisruptionSolver:
             np.concatenate([upper, np.full(nv, _INF)]),
         )
         self._ttr_t: float | None = None
-        self._ttr_basis: dict[float, Any] = {}
+        self._ttr_base_cache: dict[float, tuple[Any, float | None, FloatArray | None]] = {}
 
         # TTS columns [u, y, t]; rows [shared, capacity u_j - c_j t <= 0, demand u_j - d_j t >= -s_j]
         tcol = n + a
@@ -360,6 +360,8 @@ class DisruptionSolver:
         self._tts.run()
         check_highs_status(self._tts, "time-to-survive LP of the undisrupted network")
         self._tts_basis = self._tts.getBasis()
+        self._tts_base_obj = float(self._tts.getInfo().objective_function_value)
+        self._tts_base_u = np.asarray(self._tts.getSolution().col_value)[:n].copy()
 
     # -- TTR ---------------------------------------------------------------------------
 
@@ -376,35 +378,42 @@ class DisruptionSolver:
         )
         self._ttr_t = t
 
-    def _ttr_base_basis(self, t: float) -> Any:
-        """Optimal basis of the undisrupted TTR LP at ``t`` (or at the nearest ``t`` solved).
+    def _ttr_base(self, t: float) -> tuple[Any, float | None, FloatArray | None]:
+        """Undisrupted TTR optimum at ``t``: basis, objective and production ``u``.
 
         Up to 16 distinct recovery times get their own undisrupted solve; beyond that a
-        scenario starts from the basis of the nearest one, which is still a valid warm start.
+        scenario starts from the basis of the nearest one (still a valid warm start) and
+        objective and ``u`` are ``None``.
         """
-        if t in self._ttr_basis:
-            return self._ttr_basis[t]
-        near = min(self._ttr_basis, key=lambda x: abs(x - t)) if self._ttr_basis else None
-        if len(self._ttr_basis) >= 16 and near is not None:
-            return self._ttr_basis[near]
+        if t in self._ttr_base_cache:
+            return self._ttr_base_cache[t]
+        cache = self._ttr_base_cache
+        near = min(cache, key=lambda x: abs(x - t)) if cache else None
+        if len(cache) >= 16 and near is not None:
+            return cache[near][0], None, None
         self._set_ttr_t(t)
         if near is None:
             self._ttr.setBasis()
         else:
-            self._ttr.setBasis(self._ttr_basis[near])
+            self._ttr.setBasis(cache[near][0])
         self._ttr.run()
         check_highs_status(self._ttr, f"time-to-recover LP of the undisrupted network, {t=}")
-        self._ttr_basis[t] = self._ttr.getBasis()
-        return self._ttr_basis[t]
+        u = np.asarray(self._ttr.getSolution().col_value)[: self.network.n_nodes].copy()
+        cache[t] = (self._ttr.getBasis(), float(self._ttr.getInfo().objective_function_value), u)
+        return cache[t]
 
     def loss(self, disrupted: Sequence[int], t: float) -> float:
         """TTR objective: least profit lost while ``disrupted`` is down for ``t`` weeks."""
         if not t >= 0 or not math.isfinite(t):
             raise ValidationError(f"time to recover must be finite and >= 0, got {t=}")
         t = float(t)
-        basis = self._ttr_base_basis(t)
-        self._set_ttr_t(t)
         idx = np.asarray(disrupted, dtype=np.int32)
+        basis, base_obj, base_u = self._ttr_base(t)
+        if base_u is not None and base_obj is not None and not (base_u[idx] > 0).any():
+            # The undisrupted optimum already makes nothing at the disrupted nodes: it stays
+            # feasible when they are shut, hence optimal for the smaller feasible set.
+            return base_obj
+        self._set_ttr_t(t)
         h = self._ttr
         h.setBasis(basis)
         h.changeColsBounds(idx.size, idx, np.zeros(idx.size), np.zeros(idx.size))
@@ -421,6 +430,9 @@ class DisruptionSolver:
     def time_to_survive(self, disrupted: Sequence[int]) -> float:
         """TTS objective: weeks all demand is met while ``disrupted`` is down (``inf`` if unbounded)."""
         idx = np.asarray(disrupted, dtype=np.int32)
+        if not (self._tts_base_u[idx] > 0).any():  # see :meth:`loss`: the optimum stays optimal
+            t0 = self._tts_base_obj
+            return math.inf if t0 >= self.max_tts * (1 - 1e-9) else t0
         h = self._tts
         h.setBasis(self._tts_basis)
         h.changeColsBounds(idx.size, idx, np.zeros(idx.size), np.zeros(idx.size))
