@@ -12,6 +12,7 @@ comes from :mod:`chain_brain.store.cypher`.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 from collections.abc import Callable, Iterator, Sequence
@@ -263,8 +264,8 @@ class Neo4jStore:
                     ("dst", frame.dst_label, dst_ids),
                 ):
                     missing: list[str] = []
-                    for batch in _batches(ids, batch_size):
-                        rec = tx.run(_q(cypher.missing_ids(label)), ids=batch).single()
+                    for id_batch in _batches(ids, batch_size):
+                        rec = tx.run(_q(cypher.missing_ids(label)), ids=id_batch).single()
                         missing += rec["missing"] if rec else []
                     if missing:
                         shown = ", ".join(repr(m) for m in missing[:5])
@@ -288,11 +289,7 @@ class Neo4jStore:
         def loop(statement: str) -> int:
             total = 0
             while True:
-                n = self._write(
-                    lambda tx: int(
-                        tx.run(_q(statement), value=value, batch=_DELETE_BATCH).single()["n"]
-                    )  # type: ignore[index]
-                )
+                n = self._write(lambda tx: _single_int(tx, statement, value=value))
                 total += n
                 if n < _DELETE_BATCH:
                     return total
@@ -318,12 +315,9 @@ class Neo4jStore:
         """Delete every canonical node, relationship and run (the schema version stays)."""
         for label in [*NODE_SCHEMAS, cypher.RUN_LABEL]:
             statement = cypher.delete_all_nodes(label)
-            while True:
-                n = self._write(
-                    lambda tx, s=statement: int(tx.run(_q(s), batch=_DELETE_BATCH).single()["n"])  # type: ignore[index,misc]
-                )
-                if n < _DELETE_BATCH:
-                    break
+            work = functools.partial(_single_int, statement=statement)
+            while self._write(work) >= _DELETE_BATCH:
+                pass
 
     # ------------------------------------------------------------------ reads
 
@@ -483,6 +477,12 @@ class Neo4jStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _single_int(tx: neo4j.ManagedTransaction, statement: str, **params: Any) -> int:
+    """Run a batched delete (``$batch`` rows at most) and return its count ``n``."""
+    rec = tx.run(_q(statement), batch=_DELETE_BATCH, **params).single()
+    return int(rec["n"]) if rec is not None else 0
 
 
 def _typed(df: pd.DataFrame, props: Sequence[Any]) -> pd.DataFrame:
