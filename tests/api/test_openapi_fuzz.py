@@ -22,11 +22,14 @@ def test_no_server_errors_on_any_operation(app_client: TestClient, keys: Keys) -
             continue
 
         @given(case=op.as_strategy())
-        @settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        @settings(
+            max_examples=5, deadline=None, suppress_health_check=list(HealthCheck), database=None
+        )
         def run(case: object) -> None:
+            name = f"{case.method} {case.path}"  # type: ignore[attr-defined]
             response = case.call(headers={"X-API-Key": keys.admin})  # type: ignore[attr-defined]
             if response.status_code >= 500 and response.status_code not in (501, 503):
-                failures.append(f"{op.method.upper()} {op.path}: {response.status_code} {response.text[:200]}")
+                failures.append(f"{name}: {response.status_code} {response.text[:200]}")
 
         run()
         checked += 1
