@@ -83,7 +83,11 @@ def _to_sql_values(frame: pd.DataFrame, columns: list[str], list_cols: set[str])
     out = frame[columns].astype(object)
     for c in list_cols & set(columns):
         out[c] = out[c].map(
-            lambda v: None if v is None or (isinstance(v, float) and v != v) else json.dumps(list(v), ensure_ascii=False)
+            lambda v: (
+                None
+                if v is None or (isinstance(v, float) and v != v)
+                else json.dumps(list(v), ensure_ascii=False)
+            )
         )
     out = out.where(pd.notna(out), None)
     return list(out.itertuples(index=False, name=None))
@@ -207,15 +211,21 @@ class EmbeddedStore:
                         assert isinstance(nf, NodeFrame)
                         self._upsert_nodes(cur, nf)
                         result.nodes += len(nf)
-                        result.by_kind[nf.label.value] = result.by_kind.get(nf.label.value, 0) + len(nf)
+                        result.by_kind[nf.label.value] = result.by_kind.get(
+                            nf.label.value, 0
+                        ) + len(nf)
                     for rf in rels:
                         assert isinstance(rf, RelFrame)
                         self._check_endpoints(cur, rf)
                         self._upsert_rels(cur, rf)
                         result.rels += len(rf)
-                        result.by_kind[rf.type.value] = result.by_kind.get(rf.type.value, 0) + len(rf)
+                        result.by_kind[rf.type.value] = result.by_kind.get(rf.type.value, 0) + len(
+                            rf
+                        )
             except sqlite3.Error as exc:
-                raise StoreError(f"Write to {self.uri!r} failed and was rolled back: {exc}") from exc
+                raise StoreError(
+                    f"Write to {self.uri!r} failed and was rolled back: {exc}"
+                ) from exc
         return result
 
     def _upsert_nodes(self, cur: sqlite3.Cursor, nf: NodeFrame) -> None:
@@ -229,7 +239,11 @@ class EmbeddedStore:
         marks = ", ".join("?" for _ in cols)
         updates = ", ".join(f'"{c}"=excluded."{c}"' for c in cols if c != "id")
         sql = f'INSERT INTO "{_node_table(nf.label)}" ({names}) VALUES ({marks})'
-        sql += f" ON CONFLICT(id) DO UPDATE SET {updates}" if updates else " ON CONFLICT(id) DO NOTHING"
+        sql += (
+            f" ON CONFLICT(id) DO UPDATE SET {updates}"
+            if updates
+            else " ON CONFLICT(id) DO NOTHING"
+        )
         cur.executemany(sql, _to_sql_values(nf.data, cols, list_cols))
 
     def _check_endpoints(self, cur: sqlite3.Cursor, rf: RelFrame) -> None:
@@ -276,7 +290,9 @@ class EmbeddedStore:
                     t = _node_table(label)
                     cur.execute("CREATE TEMP TABLE IF NOT EXISTS _gone (id TEXT PRIMARY KEY)")
                     cur.execute("DELETE FROM _gone")
-                    cur.execute(f'INSERT INTO _gone SELECT id FROM "{t}" WHERE "{column}" = ?', (value,))
+                    cur.execute(
+                        f'INSERT INTO _gone SELECT id FROM "{t}" WHERE "{column}" = ?', (value,)
+                    )
                     for rel_type in REL_SCHEMAS:
                         rt = _rel_table(rel_type)
                         for end in ("src", "dst"):
@@ -288,7 +304,9 @@ class EmbeddedStore:
                     cur.execute(f'DELETE FROM "{t}" WHERE "{column}" = ?', (value,))
                     removed += cur.rowcount
                 for rel_type in REL_SCHEMAS:
-                    cur.execute(f'DELETE FROM "{_rel_table(rel_type)}" WHERE "{column}" = ?', (value,))
+                    cur.execute(
+                        f'DELETE FROM "{_rel_table(rel_type)}" WHERE "{column}" = ?', (value,)
+                    )
                     removed += cur.rowcount
         return removed
 
@@ -353,7 +371,9 @@ class EmbeddedStore:
                     f'SELECT count(*) FROM "{_node_table(label)}"'
                 ).fetchone()[0]
             for rt in REL_SCHEMAS:
-                out[rt.value] = self._conn.execute(f'SELECT count(*) FROM "{_rel_table(rt)}"').fetchone()[0]
+                out[rt.value] = self._conn.execute(
+                    f'SELECT count(*) FROM "{_rel_table(rt)}"'
+                ).fetchone()[0]
         return out
 
     def get_node(self, label: NodeLabel | str, node_id: str) -> dict[str, object]:
@@ -412,7 +432,9 @@ class EmbeddedStore:
                         json.dumps(run.summary, default=_json_default),
                     ),
                 )
-                cur.execute("DELETE FROM run_tables WHERE kind = ? AND run_id = ?", (run.kind, run.id))
+                cur.execute(
+                    "DELETE FROM run_tables WHERE kind = ? AND run_id = ?", (run.kind, run.id)
+                )
                 cur.executemany("INSERT INTO run_tables VALUES (?,?,?,?)", blobs)
 
     def load_run(self, kind: str, run_id: str) -> RunRecord:

@@ -22,7 +22,7 @@ from typing import Any, LiteralString, TypeVar, cast
 import neo4j
 import numpy as np
 import pandas as pd
-from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable
+from neo4j.exceptions import AuthError, ClientError, DriverError, Neo4jError, ServiceUnavailable
 
 from chain_brain.store import cypher
 from chain_brain.store.base import RunRecord, Scope, WriteResult
@@ -184,7 +184,13 @@ class Neo4jStore:
             with self._session() as session:
                 for migration in migrations():
                     for statement in migration.statements:
-                        session.run(_q(statement)).consume()
+                        try:
+                            session.run(_q(statement)).consume()
+                        except ClientError as exc:
+                            # another client created the same rule between IF NOT EXISTS
+                            # and the commit: the rule exists, which is what was asked
+                            if not (exc.code or "").endswith("EquivalentSchemaRuleAlreadyExists"):
+                                raise
         except ServiceUnavailable as exc:
             raise StoreUnavailableError(f"Neo4j at {self.uri!r} became unreachable: {exc}") from exc
         except Neo4jError as exc:
