@@ -17,6 +17,7 @@ checks every edge's endpoints.
 from __future__ import annotations
 
 import argparse
+import functools
 import tempfile
 import time
 from collections.abc import Callable
@@ -127,7 +128,7 @@ def main() -> None:
     for name in ("gem-steel", "apple-suppliers", "scms"):
         path = args.data_dir / DATASET_PATHS[name][0]
         if path.exists():
-            record(name, path, lambda n=name: ingest_dataset(n, args.data_dir))
+            record(name, path, functools.partial(ingest_dataset, name, args.data_dir))
 
     mapping = parse_mapping(SYNTHETIC_MAPPING, origin="synthetic")
     with tempfile.TemporaryDirectory() as tmp:
