@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 
@@ -59,6 +60,8 @@ __all__ = [
     "chain_members",
     "restrict",
     "visible",
+    "PrincipalView",
+    "view_for",
     "audit",
     "list_audit",
     "CONFIDENTIAL_PROPS",
@@ -411,6 +414,35 @@ def restrict(data: GraphData, members: set[tuple[str, str]] | None) -> GraphData
             )
         )
     return GraphData(nodes, rels)
+
+
+class PrincipalView:
+    """A store as one principal may read it: every method is the store's, except that
+    ``snapshot`` is cut to the principal's chain (and redacted when ``redacted``).
+
+    Services that read snapshots themselves (analysis, scenarios, exports) are handed
+    this view, so a chain-lead's work never reads another chain's firms.
+    """
+
+    def __init__(self, store: GraphStore, principal: Principal, *, redacted: bool = True) -> None:
+        self._store, self._principal, self._redacted = store, principal, redacted
+        self.uri = store.uri
+
+    def snapshot(self, scope: Scope | None = None) -> GraphData:
+        data = self._store.snapshot(scoped(self._principal, scope))
+        data = restrict(data, chain_members(self._store, self._principal))
+        return redact(self._principal, data) if self._redacted else data
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._store, name)
+
+
+def view_for(store: GraphStore, principal: Principal, *, redacted: bool = True) -> GraphStore:
+    """``store`` itself for unbound principals allowed to read everything, else a
+    :class:`PrincipalView`."""
+    if principal.chain is None and (not redacted or principal.can(Permission.READ_CONFIDENTIAL)):
+        return store
+    return cast(GraphStore, PrincipalView(store, principal, redacted=redacted))
 
 
 def visible(store: GraphStore, principal: Principal, scope: Scope | None = None) -> GraphData:

@@ -86,3 +86,29 @@ def test_chain_lead_runs_are_filed_under_its_tenant(app_client: TestClient, keys
     )
     listed = app_client.get("/analysis/runs", headers=auth(keys.lead)).json()
     assert [i["id"] for i in listed["items"]] == [job["result_id"]]
+
+
+def _findings_text(client: TestClient, key: str, run_id: str) -> str:
+    t = client.get(
+        f"/analysis/runs/{run_id}/tables/findings", params={"limit": 10_000}, headers=auth(key)
+    )
+    return " ".join(str(r) for r in t.json()["rows"])
+
+
+def test_chain_lead_analysis_reads_only_its_chain(app_client: TestClient, keys: Keys) -> None:
+    """Chain ``auto``'s scope also holds P1 (pharma), a customer of M1; the analyst's run
+    of that scope names P1's product ``drug``, the chain-lead's run does not."""
+    body = {"scope": {"chain": "auto"}}
+    lead = _finish(
+        app_client,
+        keys.lead,
+        app_client.post("/analysis/runs", json=body, headers=auth(keys.lead)).json()["id"],
+    )
+    full = _finish(
+        app_client,
+        keys.analyst,
+        app_client.post("/analysis/runs", json=body, headers=auth(keys.analyst)).json()["id"],
+    )
+    assert "drug" in _findings_text(app_client, keys.analyst, full["result_id"])
+    assert "drug" not in _findings_text(app_client, keys.lead, lead["result_id"])
+    assert "car" in _findings_text(app_client, keys.lead, lead["result_id"])

@@ -19,7 +19,7 @@ from chain_brain.api.models import (
 from chain_brain.api.problems import responses
 from chain_brain.api.runs import runs_router, start_job, visible_run
 from chain_brain.services.jobs import ProgressFn
-from chain_brain.services.security import Permission, Principal, scoped
+from chain_brain.services.security import Permission, Principal, scoped, view_for
 from chain_brain.store import RunRecord
 from graph_schema.errors import ValidationError
 
@@ -76,9 +76,11 @@ def start_analysis(
     home = tuple(ctx.settings.home_countries)
     tenant = principal.tenant_key
 
+    view = view_for(store, principal, redacted=False)  # a chain-lead's run reads its chain only
+
     def work(progress: ProgressFn) -> RunRecord:
         return run_analysis_job(  # type: ignore[no-any-return]
-            store, scope, params, progress, home_countries=home, tenant=tenant
+            view, scope, params, progress, home_countries=home, tenant=tenant
         )
 
     job_params = {"scope": dataclasses.asdict(scope), "params": jsonable(body.params)}

@@ -7,16 +7,15 @@ import io
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Annotated, Literal, cast
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 
 from chain_brain.api.deps import StoreDep, allow
 from chain_brain.api.problems import responses
-from chain_brain.services.security import Permission, Principal, audit, visible
+from chain_brain.services.security import Permission, Principal, audit, view_for
 from chain_brain.services.store_admin import export_snapshot
-from chain_brain.store import GraphStore, Scope
-from graph_schema.frames import GraphData
+from chain_brain.store import Scope
 
 router = APIRouter(prefix="/exports", tags=["exports"])
 Exporter = Annotated[Principal, Depends(allow(Permission.EXPORT))]
@@ -25,17 +24,6 @@ _MEDIA = {
     "parquet": "application/zip",
     "graphml": "application/graphml+xml",
 }
-
-
-class _VisibleView:
-    """The part of a store one principal may read, redacted (what the export service reads)."""
-
-    def __init__(self, store: GraphStore, principal: Principal) -> None:
-        self.store, self.principal = store, principal
-        self.uri = store.uri
-
-    def snapshot(self, scope: Scope | None = None) -> GraphData:
-        return visible(self.store, self.principal, scope)
 
 
 @router.get(
@@ -55,7 +43,7 @@ def export(
 ) -> Response:
     """A snapshot of the graph (or one chain / region) as CSV, Parquet or GraphML."""
     scope = Scope(chain=chain, region=region)
-    view = cast(GraphStore, _VisibleView(store, principal))
+    view = view_for(store, principal)
     with tempfile.TemporaryDirectory(prefix="chain-brain-export-") as tmp:
         out = Path(tmp) / ("graph.graphml" if format == "graphml" else "tables")
         files = export_snapshot(view, out, fmt=format, scope=scope)

@@ -20,7 +20,7 @@ from chain_brain.api.models import (
 from chain_brain.api.problems import responses
 from chain_brain.api.runs import runs_router, start_job, visible_run
 from chain_brain.services.jobs import ProgressFn
-from chain_brain.services.security import Permission, Principal, audit, scoped
+from chain_brain.services.security import Permission, Principal, audit, scoped, view_for
 from chain_brain.store import RunRecord
 from graph_schema.errors import ValidationError
 
@@ -120,7 +120,9 @@ def run_scenario(
     spec = _service_spec(body, principal)
     run = service("scenarios", "run_scenario")
 
+    view = view_for(store, principal, redacted=False)  # a chain-lead's run reads its chain only
+
     def work(progress: ProgressFn) -> RunRecord:
-        return run(store, spec, progress)  # type: ignore[no-any-return]
+        return run(view, spec, progress)  # type: ignore[no-any-return]
 
     return start_job(jobs, store, principal, response, KIND, work, {"scenario": scenario_id})
