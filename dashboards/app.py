@@ -64,6 +64,8 @@ def create_dash_app(
     app.server.config["chain_brain_context"] = ctx
     if warm_up:
         threading.Thread(target=ctx.warm_up, name="dashboard-warm-up", daemon=True).start()
+    else:
+        ctx.ready.set()
     return app
 
 

@@ -87,6 +87,7 @@ def table(
         style_table={"overflowX": "auto"},
         style_cell={"fontSize": 13, "textAlign": "left", "maxWidth": 360, "whiteSpace": "normal"},
         style_header={"fontWeight": "bold"},
+        style_cell_conditional=[{"if": {"column_id": "reason"}, "minWidth": "420px"}],  # type: ignore[list-item]
     )
 
 

@@ -45,7 +45,6 @@ __all__ = [
     "ServiceUnavailableError",
     "API_KEY_HEADER",
     "LOCAL_PRINCIPAL",
-    "build_scenario_spec",
 ]
 
 API_KEY_HEADER = "X-API-Key"
@@ -72,14 +71,17 @@ class DashContext:
     _cache: dict[tuple[object, ...], tuple[float, object]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _keyring: KeyRing | None = None
+    ready: threading.Event = field(default_factory=threading.Event)
 
     # ---------------------------------------------------------------- caching
-    def cached(self, key: tuple[object, ...], compute: Callable[[], T]) -> T:
-        """``compute()`` remembered for ``ttl_seconds`` under ``key``."""
+    def cached(
+        self, key: tuple[object, ...], compute: Callable[[], T], *, ttl: float | None = None
+    ) -> T:
+        """``compute()`` remembered for ``ttl`` (default ``ttl_seconds``) under ``key``."""
         now = time.monotonic()
         with self._lock:
             hit = self._cache.get(key)
-        if hit is not None and now - hit[0] < self.ttl_seconds:
+        if hit is not None and now - hit[0] < (self.ttl_seconds if ttl is None else ttl):
             return hit[1]  # type: ignore[return-value]
         value = compute()
         with self._lock:
@@ -90,15 +92,19 @@ class DashContext:
         return self.cached(("snapshot", scope), lambda: self.store.snapshot(scope))
 
     def warm_up(self) -> None:
-        """Fill the caches the first views need (chains, chain maps, snapshots), so the first
-        meaningful view of a big graph does not wait for them; run in a background thread."""
+        """Fill the caches the first views need (chains, chain maps, snapshots, the latest
+        analysis), so the first meaningful view of a big graph does not wait for them; run
+        in a background thread.  ``ready`` is set when it is done (or failed)."""
         try:
-            for c in list_chains(self.store):
+            self.snapshot(Scope())
+            for c in self.chains(LOCAL_PRINCIPAL):
                 self.chain_map(LOCAL_PRINCIPAL, c.id)
                 self.snapshot(Scope(chain=c.id))
-            self.snapshot(Scope())
+                self.latest_analysis(LOCAL_PRINCIPAL, c.id)
         except ChainBrainError:  # an empty or unreachable store: pages will say so
             pass
+        finally:
+            self.ready.set()
 
     # ---------------------------------------------------------------- access
     def principal(self) -> Principal:
@@ -144,8 +150,17 @@ class DashContext:
             raise ServiceUnavailableError(f"chain_brain.services.{module}.{name}") from None
 
     def latest_analysis(self, principal: Principal, chain: str | None) -> RunRecord | None:
+        """The latest analysis run of the chain (``services.analysis.latest_analysis``)."""
         cid = self.chain_for(principal, chain)
-        return self.service("analysis", "latest_analysis")(self.store, chain=cid)  # type: ignore[no-any-return]
+        latest = self.service("analysis", "latest_analysis")
+        return self.cached(
+            ("latest_analysis", cid), lambda: latest(self.store, chain=cid), ttl=15.0
+        )
+
+    def explain_finding(self, run: RunRecord, finding_id: str) -> dict[str, object]:
+        """``services.analysis.explain_finding`` (a non-dict answer is wrapped)."""
+        result = self.service("analysis", "explain_finding")(self.store, run.id, finding_id)
+        return result if isinstance(result, dict) else {"explanation": result}
 
     def analysis_runs(
         self, principal: Principal, chain: str | None
@@ -155,7 +170,7 @@ class DashContext:
         runs = [
             r
             for r in self.store.list_runs("analysis")
-            if principal.sees_tenant(r.tenant) and r.params.get("chain") in (cid, None)
+            if principal.sees_tenant(r.tenant) and _run_chain(r) in (cid, None)
         ][:2]
         loaded = [self.store.load_run("analysis", r.id) for r in runs]
         return (loaded[0] if loaded else None, loaded[1] if len(loaded) > 1 else None)
@@ -172,52 +187,55 @@ class DashContext:
         return [r for r in self.store.list_runs("scenario") if principal.sees_tenant(r.tenant)]
 
     def run_scenario(
-        self, principal: Principal, chain: str | None, disrupted: list[str], ttr_days: float
+        self,
+        principal: Principal,
+        chain: str | None,
+        disrupted: list[str],
+        regions: list[str],
+        ttr_weeks: float,
+        *,
+        sweep: bool = False,
     ) -> RunRecord:
-        """Run a what-if through ``chain_brain.services.scenarios.run_scenario``."""
+        """Run and store a what-if through ``chain_brain.services.scenarios.run_scenario``."""
         require(principal, Permission.RUN_SCENARIO)
         cid = self.chain_for(principal, chain)
-        run = self.service("scenarios", "run_scenario")
         spec_type = self.service("scenarios", "ScenarioSpec")
-        name = f"{cid} {', '.join(disrupted[:3])}{' ...' if len(disrupted) > 3 else ''} ({ttr_days:g} d)"
-        spec = build_scenario_spec(
-            spec_type, name=name, chain=cid, disrupted=disrupted, ttr_days=ttr_days
-        )  # type: ignore[arg-type]
-        record: RunRecord = run(self.store, spec)
-        if record.tenant is None and principal.tenant_key is not None:
-            record.tenant = principal.tenant_key
-        return record
+        picked = [*disrupted, *regions]
+        name = f"{', '.join(picked[:3])}{' ...' if len(picked) > 3 else ''} ({ttr_weeks:g} wk)"
+        spec = spec_type(
+            name=name,
+            scope=Scope(chain=cid),
+            disrupted=tuple(disrupted),
+            regions=tuple(regions),
+            ttr_weeks=float(ttr_weeks),
+            sweep=sweep,
+            tenant=principal.tenant_key,
+        )
+        return self.service("scenarios", "run_scenario")(self.store, spec)  # type: ignore[no-any-return]
 
     def fleet(self, principal: Principal, chain: str | None) -> TwinFleet:
-        """Twins of the chain's plants (interim: built from surveyed capacities)."""
+        """The stored twin fleet (``services.twins.load_fleet``), or, when no twins were
+        created yet, one built from the chain's surveyed capacities (interim)."""
         cid = self.chain_for(principal, chain)
-        return self.cached(
-            ("fleet", cid), lambda: interim_services.build_fleet(self.snapshot(Scope(chain=cid)))
-        )
+
+        def load() -> TwinFleet:
+            try:
+                stored = self.service("twins", "load_fleet")(self.store)
+            except ServiceUnavailableError:
+                stored = None
+            return (
+                stored
+                if stored is not None
+                else interim_services.build_fleet(self.snapshot(Scope(chain=cid)))
+            )
+
+        return self.cached(("fleet", cid), load)
 
 
-def _spec_fields(spec_type: type) -> set[str]:
-    fields = getattr(spec_type, "model_fields", None) or getattr(
-        spec_type, "__dataclass_fields__", None
-    )
-    return set(fields or ())
-
-
-def build_scenario_spec(
-    spec_type: type, *, name: str, chain: str, disrupted: list[str], ttr_days: float
-) -> object:
-    """A ``ScenarioSpec`` from the studio's form, passing only the fields the type declares
-    (the form names: name, chain/scope, disrupted, capacity_factor 0, duration/ttr in days)."""
-    have = _spec_fields(spec_type)
-    values: dict[str, object] = {
-        "name": name,
-        "disrupted": list(disrupted),
-        "capacity_factor": 0.0,
-        "duration_days": float(ttr_days),
-        "ttr_days": float(ttr_days),
-        "time_to_recover": float(ttr_days),
-        "chain": chain,
-    }
-    if "scope" in have:
-        values["scope"] = Scope(chain=chain)
-    return spec_type(**{k: v for k, v in values.items() if not have or k in have})
+def _run_chain(run: RunRecord) -> str | None:
+    """The chain a stored run was scoped to (``params.scope.chain`` or ``params.chain``)."""
+    scope = run.params.get("scope")
+    if isinstance(scope, dict) and scope.get("chain"):
+        return str(scope["chain"])
+    chain = run.params.get("chain")
+    return str(chain) if chain else None

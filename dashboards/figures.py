@@ -29,6 +29,7 @@ __all__ = [
     "empty_figure",
     "explanation_items",
     "components_figure",
+    "explanation_parts",
 ]
 
 _LAYOUT = {"margin": {"l": 40, "r": 20, "t": 40, "b": 40}, "template": "plotly_white"}
@@ -167,6 +168,19 @@ def segment_members_table(
     return out.sort_values(["label", "name"]).head(limit).reset_index(drop=True)
 
 
+_LEAD_COLUMNS = (
+    "finding_id",
+    "name",
+    "product",
+    "segment",
+    "node",
+    "score",
+    "is_chokepoint",
+    "is_weak_link",
+    "reason",
+)
+
+
 def ranked_table(
     table: pd.DataFrame,
     *,
@@ -195,6 +209,8 @@ def ranked_table(
             out = out[(score >= min_score).to_numpy()]
             score = score[out.index]
         out = out.iloc[np.argsort(-score.fillna(-np.inf).to_numpy(), kind="stable")]
+    first = [c for c in _LEAD_COLUMNS if c in out.columns]
+    out = out[first + [c for c in out.columns if c not in first]]
     for c in out.columns:
         if out[c].dtype == object:
             out[c] = out[c].map(
@@ -409,6 +425,32 @@ def explanation_items(explanation: dict[str, object], prefix: str = "") -> list[
             out.append((key, v.head(20).to_string(index=False)))
         else:
             out.append((key, str(v)))
+    return out
+
+
+_PARTS = (("c_", "components"), ("w_", "weights"), ("thr_", "thresholds"), ("flag_", "flags"))
+
+
+def explanation_parts(explanation: dict[str, object]) -> dict[str, object]:
+    """Split the ``values`` of a finding's explanation by column prefix into
+    ``components`` (``c_*``), ``weights`` (``w_*``), ``thresholds`` (``thr_*``), ``flags``
+    (``flag_*``) and ``data`` (the rest); other keys are kept as they are.
+
+    Examples
+    --------
+    >>> explanation_parts({"reason": "r", "values": {"c_hhi": 0.4, "thr_hhi": 0.25, "n": 3}})
+    {'reason': 'r', 'components': {'hhi': 0.4}, 'thresholds': {'hhi': 0.25}, 'data': {'n': 3}}
+    """
+    out = {k: v for k, v in explanation.items() if k != "values"}
+    values = explanation.get("values")
+    if not isinstance(values, dict):
+        return out
+    rest = dict(values)
+    for prefix, part in _PARTS:
+        picked = {k.removeprefix(prefix): rest.pop(k) for k in list(rest) if k.startswith(prefix)}
+        if picked:
+            out[part] = picked
+    out["data"] = rest
     return out
 
 

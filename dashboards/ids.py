@@ -57,7 +57,7 @@ SC_PLAN = "sc-plan"
 SC_A = "sc-compare-a"
 SC_B = "sc-compare-b"
 SC_COMPARE = "sc-compare"
-SC_STATUS = "sc-status"
+SC_SWEEP = "sc-sweep"
 
 # 6. plant twins
 TW_PLANT = "tw-plant"

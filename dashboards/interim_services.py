@@ -417,15 +417,30 @@ def plant_forecast(fleet: TwinFleet, plant_id: str, *, horizon_weeks: int = 12) 
 
 
 def ttr_alerts(run: RunRecord | None) -> pd.DataFrame:
-    """Nodes of a scenario run whose time-to-recover exceeds their time-to-survive."""
-    nodes = run.tables.get("nodes") if run is not None else None
-    if nodes is None or nodes.empty or not {"ttr", "tts"} <= set(nodes.columns):
-        return pd.DataFrame(columns=["node", "ttr", "tts", "loss"])
-    ttr = pd.to_numeric(nodes["ttr"], errors="coerce")
-    tts = pd.to_numeric(nodes["tts"], errors="coerce")
-    hit = nodes[(ttr > tts).to_numpy()].copy()
-    hit["gap"] = ttr[hit.index] - tts[hit.index]
-    return hit.sort_values("gap", ascending=False).reset_index(drop=True)
+    """Nodes of a scenario run whose time-to-recover exceeds their time-to-survive.
+
+    With a per-node sweep (table ``nodes``: node, ttr, tts, loss) every such node, largest
+    gap first; without one, the disrupted set itself when the run's ``ttr_weeks`` exceeds its
+    ``tts_weeks``.
+    """
+    cols = ["node", "ttr", "tts", "loss", "gap"]
+    if run is None:
+        return pd.DataFrame(columns=cols)
+    nodes = run.tables.get("nodes")
+    if nodes is not None and len(nodes) and {"ttr", "tts"} <= set(nodes.columns):
+        ttr = pd.to_numeric(nodes["ttr"], errors="coerce")
+        tts = pd.to_numeric(nodes["tts"], errors="coerce")
+        hit = nodes[(ttr > tts).to_numpy()].copy()
+        hit["gap"] = ttr[hit.index] - tts[hit.index]
+        return hit.sort_values("gap", ascending=False).reset_index(drop=True)
+    ttr_w, tts_w = run.summary.get("ttr_weeks"), run.summary.get("tts_weeks")
+    if isinstance(ttr_w, int | float) and isinstance(tts_w, int | float) and ttr_w > tts_w:
+        node = ", ".join(map(str, run.params.get("disrupted", []) or run.params.get("regions", [])))
+        loss = run.summary.get("loss")
+        return pd.DataFrame(
+            [[node, float(ttr_w), float(tts_w), loss, float(ttr_w) - float(tts_w)]], columns=cols
+        )
+    return pd.DataFrame(columns=cols)
 
 
 def capacity_drop_alerts(fleet: TwinFleet, *, threshold: float = 0.2) -> pd.DataFrame:

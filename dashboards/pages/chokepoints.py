@@ -53,8 +53,7 @@ def _ranked(
 
 def _explain(ctx: DashContext, chain: str, finding: str, lang: Lang) -> Component:
     run = _run(ctx, chain)
-    explanation = ctx.service("analysis", "explain_finding")(ctx.store, run.id, finding)
-    exp = explanation if isinstance(explanation, dict) else {"explanation": explanation}
+    exp = figures.explanation_parts(ctx.explain_finding(run, finding))
     fig = figures.components_figure(exp, t("ck.explain", lang))
     items = [html.Div([html.B(k + ": "), html.Span(v)]) for k, v in figures.explanation_items(exp)]
     return html.Div([*([dcc.Graph(figure=fig)] if fig is not None else []), *items])

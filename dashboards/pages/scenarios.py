@@ -1,9 +1,10 @@
 """情景推演 / Scenario studio: pick disrupted plants, firms or regions and a time to recover,
-run, see lost demand, the reallocation plan and TTS vs TTR per node; compare two runs."""
+run, see lost demand, the nodes that lose demand and TTS vs TTR per node; compare two runs."""
 
 from __future__ import annotations
 
 import dash
+import pandas as pd
 from dash import Input, Output, State, dcc, html
 from dash.development.base_component import Component
 
@@ -14,49 +15,58 @@ from dashboards.context import DashContext
 from dashboards.i18n import Lang, t
 from dashboards.interim_services import lead_firm_options, plant_capacity
 
-__all__ = ["register", "render_run"]
+__all__ = ["register", "render_run", "headline"]
+
+SWEEP = "sweep"
+
+
+def headline(run: RunRecord, lang: Lang) -> str:
+    """One sentence: loss, lost share, TTS and TTR of a scenario run."""
+    s = run.summary
+    tts = s.get("tts_weeks")
+    return t(
+        "sc.headline",
+        lang,
+        loss=float(s.get("loss") or 0.0),  # type: ignore[arg-type]
+        share=float(s.get("lost_share") or 0.0),  # type: ignore[arg-type]
+        tts="∞" if tts is None else f"{float(tts):g}",  # type: ignore[arg-type]
+        ttr=float(s.get("ttr_weeks") or 0.0),  # type: ignore[arg-type]
+        attention=t("sc.attention", lang) if s.get("needs_attention") else "",
+    )
 
 
 def render_run(run: RunRecord, lang: Lang) -> Component:
-    """Summary, TTS/TTR chart and plan of one scenario run."""
+    """Headline, TTS/TTR per node (when swept), lost demand and disrupted nodes of a run."""
     nodes = run.tables.get("nodes")
-    plan = run.tables.get("plan")
-    loss = (
-        float(nodes["loss"].sum())
-        if nodes is not None and "loss" in nodes.columns
-        else float("nan")
-    )
-    attention = (
-        int(nodes["needs_attention"].astype(bool).sum())
-        if nodes is not None and "needs_attention" in nodes.columns
-        else 0
-    )
+    notes = [html.Li(str(n)) for n in run.summary.get("notes", []) or []]  # type: ignore[union-attr]
     return html.Div(
         [
-            html.H3(f"{t('sc.result', lang)}: {run.id}"),
-            html.P(t("sc.lost", lang, loss=loss, attention=attention), id=ids.SC_SUMMARY),
-            dcc.Graph(
-                id=ids.SC_NODES_GRAPH,
-                figure=figures.tts_ttr_figure(nodes if nodes is not None else _empty(), lang),
+            html.H3(f"{t('sc.result', lang)}: {run.params.get('name', run.id)}"),
+            html.P(headline(run, lang), id=ids.SC_SUMMARY),
+            html.Ul(notes),
+            *(
+                [dcc.Graph(id=ids.SC_NODES_GRAPH, figure=figures.tts_ttr_figure(nodes, lang))]
+                if nodes is not None
+                else []
             ),
-            html.H3(t("sc.plan", lang)),
-            table(ids.SC_PLAN, plan if plan is not None else _empty(), page_size=10),
+            html.H3(t("sc.impact", lang)),
+            table(ids.SC_PLAN, run.tables.get("impact", pd.DataFrame()), page_size=10),
+            html.H3(t("sc.disrupted", lang)),
+            table("sc-disrupted", run.tables.get("disrupted", pd.DataFrame()), page_size=5),
         ]
     )
 
 
-def _empty() -> object:
-    import pandas as pd
-
-    return pd.DataFrame()
-
-
 def _compare(ctx: DashContext, a: str, b: str) -> Component:
+    head = ctx.service("scenarios", "compare_scenarios")(ctx.store, a, b)
     ra, rb = ctx.store.load_run("scenario", a), ctx.store.load_run("scenario", b)
-    fig = figures.scenario_compare_figure(
-        ra.tables.get("nodes", _empty()), rb.tables.get("nodes", _empty()), (a[:8], b[:8])
-    )  # type: ignore[arg-type]
-    return dcc.Graph(figure=fig)
+    na, nb = ra.tables.get("nodes"), rb.tables.get("nodes")
+    fig = (
+        [dcc.Graph(figure=figures.scenario_compare_figure(na, nb, (a, b)))]
+        if na is not None and nb is not None
+        else []
+    )
+    return html.Div([table("sc-compare-table", head), *fig])
 
 
 def register(app: dash.Dash, ctx: DashContext) -> None:
@@ -72,6 +82,7 @@ def register(app: dash.Dash, ctx: DashContext) -> None:
                 (r.id, f"{r.created_at[:19]} {r.params.get('name', r.id)}")
                 for r in ctx.scenario_runs(p)
             ]
+            plant_opts = options([(r.id, f"{r.name} ({r.country})") for r in plants.itertuples()])
             return html.Div(
                 [
                     dcc.Store(id=ids.PAGE_LANG, data=lang),
@@ -80,9 +91,7 @@ def register(app: dash.Dash, ctx: DashContext) -> None:
                         [
                             dcc.Dropdown(
                                 id=ids.SC_PLANTS,
-                                options=options(
-                                    [(r.id, f"{r.name} ({r.country})") for r in plants.itertuples()]
-                                ),
+                                options=plant_opts,
                                 multi=True,
                                 placeholder=t("sc.plants", lang),
                             ),
@@ -101,8 +110,13 @@ def register(app: dash.Dash, ctx: DashContext) -> None:
                             html.Label(
                                 [
                                     t("sc.ttr", lang),
-                                    dcc.Input(id=ids.SC_TTR, type="number", value=14, min=1),
+                                    dcc.Input(id=ids.SC_TTR, type="number", value=4, min=0),
                                 ]
+                            ),
+                            dcc.Checklist(
+                                id=ids.SC_SWEEP,
+                                options=[{"label": t("sc.sweep", lang), "value": SWEEP}],
+                                value=[],
                             ),
                             html.Button(t("sc.run", lang), id=ids.SC_RUN, n_clicks=0),
                         ],
@@ -133,6 +147,7 @@ def register(app: dash.Dash, ctx: DashContext) -> None:
         State(ids.SC_FIRMS, "value"),
         State(ids.SC_REGIONS, "value"),
         State(ids.SC_TTR, "value"),
+        State(ids.SC_SWEEP, "value"),
         State(ids.PAGE_LANG, "data"),
         prevent_initial_call=True,
     )
@@ -143,15 +158,24 @@ def register(app: dash.Dash, ctx: DashContext) -> None:
         firms: list[str] | None,
         regions: list[str] | None,
         ttr: float | None,
+        sweep: list[str] | None,
         lang: Lang,
     ) -> object:
-        disrupted = [*(plants or []), *(firms or []), *(regions or [])]
-        if not disrupted:
+        if not (plants or firms or regions):
             return message(t("sc.pick", lang), kind="warning")
+        p = ctx.principal()
         return guard(
             lang,
             lambda: render_run(
-                ctx.run_scenario(ctx.principal(), chain, disrupted, float(ttr or 14)), lang
+                ctx.run_scenario(
+                    p,
+                    chain,
+                    [*(plants or []), *(firms or [])],
+                    regions or [],
+                    float(ttr or 4),
+                    sweep=SWEEP in (sweep or []),
+                ),
+                lang,
             ),
         )
 

@@ -21,7 +21,7 @@ import pytest
 from chain_brain.services.loading import load_sample
 from chain_brain.services.security import KeyRing, Role
 from chain_brain.settings import Settings
-from chain_brain.store import GraphStore, open_store
+from chain_brain.store import GraphStore, Scope, open_store
 from graph_schema.frames import GraphData, NodeFrame, RelFrame
 from graph_schema.model import NodeLabel, RelType
 
@@ -69,8 +69,21 @@ def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphStor
     store = open_store(tmp_path_factory.mktemp("dash") / "sample.db")
     load_sample(store)
     store.write(_other_chain())
+    _save_analyses(store)
     yield store
     store.close()
+
+
+def _save_analyses(store: GraphStore) -> None:
+    """Two real analysis runs of the steel chain through the analysis service, the second
+    with a lower chokepoint score threshold, so that it flags chokepoints the first did not."""
+    from chain_brain.analytics.chokepoints import ChokepointParams
+    from chain_brain.analytics.results import AnalysisParams
+    from chain_brain.services.analysis import AnalysisRequest, analyse
+
+    for score_high in (0.5, 0.2):
+        params = AnalysisParams(chokepoints=ChokepointParams(score_high=score_high))
+        analyse(store, AnalysisRequest(scope=Scope(chain="chain:steel"), params=params))
 
 
 def _free_port() -> int:
@@ -101,6 +114,7 @@ def served(sample_store: GraphStore, tmp_path_factory: pytest.TempPathFactory) -
     port = _free_port()
     server = make_server("127.0.0.1", port, app.server, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    assert app.server.config["chain_brain_context"].ready.wait(120), "dashboard warm-up hung"
     return Served(f"http://127.0.0.1:{port}", lead, analyst)
 
 

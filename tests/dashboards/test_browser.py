@@ -4,8 +4,12 @@ a scenario run shows its result, a chain-lead cannot open another chain."""
 from __future__ import annotations
 
 import pytest
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
+from chain_brain.services.analysis import latest_analysis
+from chain_brain.store import GraphStore
 from dashboards import ids
 from tests.dashboards.conftest import OTHER_CHAIN, SCREENSHOTS, Served, settle, use_key
 
@@ -37,9 +41,8 @@ def test_page_loads_without_console_errors(
     chrome: object, served: Served, name: str, path: str, marker: str
 ) -> None:
     use_key(chrome, served.analyst_key)
-    _open(chrome, served, path)
     chrome.get_log("browser")  # type: ignore[attr-defined]  # drop anything from earlier pages
-    _open(chrome, served, path)
+    _open(chrome, served, path + "?lang=en")
     assert chrome.find_elements(By.ID, marker), f"{name}: #{marker} missing"  # type: ignore[attr-defined]
     assert not chrome.find_elements(By.ID, ids.DENIED)  # type: ignore[attr-defined]
     errors = [e for e in chrome.find_elements(By.CSS_SELECTOR, ".message-error")]  # type: ignore[attr-defined]
@@ -76,3 +79,83 @@ def test_no_key_is_refused(chrome: object, served: Served) -> None:
     use_key(chrome, "")
     _open(chrome, served, "/")
     assert chrome.find_elements(By.ID, ids.DENIED)  # type: ignore[attr-defined]
+
+
+def _wait_for(driver: object, css: str, timeout: float = 20.0) -> list[object]:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, timeout, poll_frequency=0.2).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, css)
+    )
+    settle(driver)
+    return chrome_find(driver, css)
+
+
+def chrome_find(driver: object, css: str) -> list[object]:
+    return driver.find_elements(By.CSS_SELECTOR, css)  # type: ignore[attr-defined, no-any-return]
+
+
+def test_overview_click_drills_down_to_segment_members(chrome: object, served: Served) -> None:
+    use_key(chrome, served.analyst_key)
+    _open(chrome, served, "/?lang=en")
+    points = chrome_find(chrome, f"#{ids.OV_GRAPH} .scatterlayer .point")
+    assert len(points) == 5  # the five steel segments, not thousands of firms
+    ActionChains(chrome).move_to_element(points[2]).click().perform()  # steel making
+    rows = _wait_for(chrome, f"#{ids.OV_DRILL} td")
+    title = chrome.find_element(By.ID, ids.OV_DRILL_TITLE).text  # type: ignore[attr-defined]
+    assert title.endswith("chain:steel:steel-making")
+    assert any(r.text in ("Firm", "Plant") for r in rows)  # type: ignore[attr-defined]
+    chrome.save_screenshot(str(SCREENSHOTS / "overview-drill.png"))  # type: ignore[attr-defined]
+
+
+def test_chokepoint_table_ranks_and_explains_a_finding(
+    chrome: object, served: Served, sample_store: GraphStore
+) -> None:
+    latest = latest_analysis(sample_store, chain="chain:steel")
+    assert latest is not None
+    use_key(chrome, served.analyst_key)
+    _open(chrome, served, "/chokepoints?lang=en")
+    assert latest.id in chrome.find_element(By.ID, ids.CK_RUN).text  # type: ignore[attr-defined]
+    header = [h.text for h in chrome_find(chrome, f"#{ids.CK_TABLE} th")]
+    assert "score" in header
+    scores = [
+        float(c.text) for c in chrome_find(chrome, f"#{ids.CK_TABLE} td[data-dash-column=score]")
+    ]
+    assert scores and scores == sorted(scores, reverse=True)
+    chrome_find(chrome, f"#{ids.CK_TABLE} input[type=radio]")[0].click()
+    _wait_for(chrome, f"#{ids.CK_EXPLAIN} b")
+    text = chrome.find_element(By.ID, ids.CK_EXPLAIN).text  # type: ignore[attr-defined]
+    assert "components.concentration" in text and "thresholds.score_high: 0.2" in text
+    chrome.save_screenshot(str(SCREENSHOTS / "chokepoints-explained.png"))  # type: ignore[attr-defined]
+    assert _console_errors(chrome) == []
+
+
+def test_alerts_list_chokepoints_new_since_the_previous_analysis(
+    chrome: object, served: Served
+) -> None:
+    use_key(chrome, served.analyst_key)
+    _open(chrome, served, "/alerts?lang=en")
+    cells = chrome_find(chrome, f"#{ids.AL_NEW_CHOKEPOINTS} td[data-dash-column=product_id]")
+    assert cells, "the lower threshold of the second run flags chokepoints the first did not"
+
+
+def test_scenario_run_from_the_studio_shows_its_result(chrome: object, served: Served) -> None:
+    use_key(chrome, served.analyst_key)
+    _open(chrome, served, "/scenarios?lang=en")
+    chrome.find_element(By.ID, ids.SC_PLANTS).click()  # type: ignore[attr-defined]
+    chrome.find_element(By.CSS_SELECTOR, ".dash-dropdown-search").send_keys("POSCO Gwangyang")  # type: ignore[attr-defined]
+    options = [o for o in chrome_find(chrome, "[role=option]") if "POSCO Gwangyang" in o.text]  # type: ignore[attr-defined]
+    assert options
+    plant = options[0].find_element(By.TAG_NAME, "input").get_attribute("value")  # type: ignore[attr-defined]
+    options[0].click()  # type: ignore[attr-defined]
+    chrome.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)  # type: ignore[attr-defined]
+    ttr = chrome.find_element(By.ID, ids.SC_TTR)  # type: ignore[attr-defined]
+    ttr.clear()
+    ttr.send_keys("2")
+    chrome.find_element(By.ID, ids.SC_RUN).click()  # type: ignore[attr-defined]
+    summary = _wait_for(chrome, f"#{ids.SC_SUMMARY}", timeout=90)[0].text  # type: ignore[attr-defined]
+    chrome.save_screenshot(str(SCREENSHOTS / "scenario-result.png"))  # type: ignore[attr-defined]
+    assert summary.startswith("Lost demand:") and "time to recover 2 weeks" in summary
+    disrupted = [c.text for c in chrome_find(chrome, "#sc-disrupted td[data-dash-column=id]")]  # type: ignore[attr-defined]
+    assert disrupted == [plant]
+    assert _console_errors(chrome) == []
