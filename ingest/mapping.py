@@ -386,7 +386,7 @@ def _values(spec: PropertySpec, prop: Prop | None, data: pd.DataFrame) -> pd.Ser
             )
         )
         return values
-    parse = spec.parse
+    parse: str | None = spec.parse
     if parse is None and prop is not None:
         parse = {PropType.FLOAT: "number", PropType.INT: "number", PropType.DATE: "date"}.get(
             prop.type, "text"
@@ -442,7 +442,7 @@ def apply_mapping(data: pd.DataFrame, mapping: Mapping, *, source: str = "table"
                     **{
                         col: data[col].map(
                             lambda v, s=sep: (
-                                [x.strip() for x in str(v).split(s) if x.strip()] or [None]
+                                [x.strip() for x in str(v).split(s) if x.strip()] or [None]  # type: ignore[list-item]
                                 if v is not None and v == v
                                 else [None]
                             )
