@@ -15,6 +15,8 @@ into a ChainGraph; Neo4j over Bolt >= 30k relationships/s written and >= 200k/s 
 Neo4j: with ``--neo4j-uri`` the benchmark uses that server, which it CLEARS first (never
 point it at a database you care about); without it, a private server is started in a
 temporary folder on a free port (``chain_brain.neo4j_server``) and stopped at the end.
+A Neo4j write still running after ``--neo4j-budget`` seconds (900) is terminated on the
+server and reported as failed, so a slow store cannot hang the run.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import socket
 import sqlite3
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -53,6 +56,10 @@ class Row:
     read_s: float
     graph_s: float | None = None  # ChainGraph.from_data after the read
     note: str = ""
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
 
 
 def _clock(fn: Callable[[], object]) -> tuple[float, object]:
@@ -129,9 +136,12 @@ def bench_store(name: str, store: object, graph: GraphData) -> Row:
         from chain_brain.graph.chaingraph import ChainGraph
 
     store.init()  # type: ignore[attr-defined]
+    _say(f"{name}: write ...")
     write_s, _ = _clock(lambda: store.write(graph))  # type: ignore[attr-defined]
+    _say(f"{name}: write {write_s:.2f} s; snapshot ...")
     read_s, snap = _clock(store.snapshot)  # type: ignore[attr-defined]
     assert isinstance(snap, GraphData)
+    _say(f"{name}: snapshot {read_s:.2f} s; ChainGraph.from_data ...")
     graph_s, _ = _clock(lambda: ChainGraph.from_data(snap))
     got, want = snap.counts(), graph.counts()
     note = "" if got == want else f"counts differ: {sorted(set(got.items()) ^ set(want.items()))}"
@@ -158,6 +168,28 @@ def neo4j_uri(uri: str | None, heap: str) -> Iterator[str]:
             yield info.uri
         finally:
             neo4j_server.stop(tmp)
+
+
+def _terminate_writes(uri: str) -> None:
+    """Terminate the benchmark's running write transactions (its time budget is spent)."""
+    import neo4j
+
+    user, password = (
+        os.environ.get("CHAIN_BRAIN_NEO4J_USER"),
+        os.environ.get("CHAIN_BRAIN_NEO4J_PASSWORD"),
+    )
+    auth = (user or "neo4j", password) if password else None
+    _say(f"neo4j: time budget spent, terminating the write at {uri}")
+    with neo4j.GraphDatabase.driver(uri, auth=auth) as driver, driver.session() as session:
+        ids = [
+            r["transactionId"]
+            for r in session.run(
+                "SHOW TRANSACTIONS YIELD transactionId, currentQuery "
+                "WHERE currentQuery STARTS WITH 'UNWIND' RETURN transactionId"
+            )
+        ]
+        for tx_id in ids:
+            session.run("TERMINATE TRANSACTION $id", id=tx_id).consume()
 
 
 # --------------------------------------------------------------------------- report
@@ -202,6 +234,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--neo4j-uri", default=os.environ.get("CHAIN_BRAIN_BENCH_NEO4J_URI"))
     ap.add_argument("--neo4j-heap", default="2g", help="heap of the private Neo4j server")
+    ap.add_argument(
+        "--neo4j-budget",
+        type=float,
+        default=900.0,
+        help="seconds after which the Neo4j write is terminated and reported as failed",
+    )
     ap.add_argument("--no-baselines", action="store_true")
     args = ap.parse_args(argv)
     factor = 0.01 if args.quick else (1.0 if args.scale == "full" else float(args.scale))
@@ -242,10 +280,14 @@ def main(argv: list[str] | None = None) -> int:
                             user=os.environ.get("CHAIN_BRAIN_NEO4J_USER"),
                             password=os.environ.get("CHAIN_BRAIN_NEO4J_PASSWORD"),
                         )
+                        watchdog = threading.Timer(args.neo4j_budget, _terminate_writes, (uri,))
+                        watchdog.daemon = True
                         try:
                             neo.clear()
+                            watchdog.start()
                             rows.append(bench_store("neo4j (Neo4jStore, Bolt)", neo, graph))
                         finally:
+                            watchdog.cancel()
                             neo.close()
             except Exception as exc:  # report the failure in the table, keep the others
                 print(f"{name}: FAILED: {type(exc).__name__}: {exc}", file=sys.stderr)
