@@ -23,7 +23,7 @@ def test_no_server_errors_on_any_operation(app_client: TestClient, keys: Keys) -
 
         @given(case=op.as_strategy())
         @settings(
-            max_examples=5, deadline=None, suppress_health_check=list(HealthCheck), database=None
+            max_examples=3, deadline=None, suppress_health_check=list(HealthCheck), database=None
         )
         def run(case: object) -> None:
             name = f"{case.method} {case.path}"  # type: ignore[attr-defined]
