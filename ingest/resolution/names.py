@@ -38,11 +38,79 @@ __all__ = [
     "GROUP_WORDS",
     "CJK_SUFFIXES",
     "name_tokens",
+    "romanise_chinese",
+    "ZH_TERMS",
 ]
 
 #: Latin-script legal-form tokens removed anywhere after the first token.
 LEGAL_FORMS: frozenset[str] = frozenset(
-    ["co", "company", "companies", "ltd", "limited", "inc", "incorporated", "corp", "corporation", "llc", "llp", "lp", "plc", "gmbh", "ag", "kg", "kgaa", "mbh", "se", "sa", "sas", "sarl", "sasu", "srl", "spa", "sapi", "cv", "de", "nv", "bv", "oy", "oyj", "ab", "asa", "as", "aps", "kk", "pte", "pty", "bhd", "sdn", "tbk", "pt", "jsc", "pjsc", "ojsc", "oao", "zao", "ooo", "ao", "qpsc", "saog", "psc", "lş", "aş", "ltda", "eireli", "sab", "scs", "sc", "snc", "gk", "yk", "kabushiki", "kaisha"]
+    [
+        "co",
+        "company",
+        "companies",
+        "ltd",
+        "limited",
+        "inc",
+        "incorporated",
+        "corp",
+        "corporation",
+        "llc",
+        "llp",
+        "lp",
+        "plc",
+        "gmbh",
+        "ag",
+        "kg",
+        "kgaa",
+        "mbh",
+        "se",
+        "sa",
+        "sas",
+        "sarl",
+        "sasu",
+        "srl",
+        "spa",
+        "sapi",
+        "cv",
+        "de",
+        "nv",
+        "bv",
+        "oy",
+        "oyj",
+        "ab",
+        "asa",
+        "as",
+        "aps",
+        "kk",
+        "pte",
+        "pty",
+        "bhd",
+        "sdn",
+        "tbk",
+        "pt",
+        "jsc",
+        "pjsc",
+        "ojsc",
+        "oao",
+        "zao",
+        "ooo",
+        "ao",
+        "qpsc",
+        "saog",
+        "psc",
+        "lş",
+        "aş",
+        "ltda",
+        "eireli",
+        "sab",
+        "scs",
+        "sc",
+        "snc",
+        "gk",
+        "yk",
+        "kabushiki",
+        "kaisha",
+    ]
 )
 #: Organisational words removed from the end only (kept if nothing else would remain).
 GROUP_WORDS: frozenset[str] = frozenset({"group", "holding", "holdings", "continued"})
@@ -216,3 +284,105 @@ def name_tokens(norm: NormalisedName) -> list[str]:
         else:
             out.append(tok)
     return out
+
+
+#: Chinese industry words -> the English words firms use for them in their English names.
+#: No single 钢 / 铁: inside a brand (首钢 = Shougang) they stay part of the brand; 省 and
+#: 市 are the province / city markers of place names (江苏省 = Jiangsu Province).
+ZH_TERMS: dict[str, str] = {
+    "不锈钢": "stainless steel",
+    "新材料": "new material",
+    "钢铁": "iron steel",
+    "特钢": "special steel",
+    "钢管": "steel pipe",
+    "板材": "plate",
+    "冶金": "metallurgical",
+    "矿业": "mining",
+    "铝业": "aluminium",
+    "铜业": "copper",
+    "重工": "heavy industry",
+    "科技": "technology",
+    "技术": "technology",
+    "电子": "electronic",
+    "精密": "precision",
+    "实业": "industrial",
+    "工业": "industry",
+    "光电": "optoelectronic",
+    "材料": "material",
+    "机械": "machinery",
+    "电气": "electric",
+    "制造": "manufacturing",
+    "投资": "investment",
+    "国际": "international",
+    "贸易": "trading",
+    "化工": "chemical",
+    "能源": "energy",
+    "金属": "metal",
+    "汽车": "automotive",
+    "电池": "battery",
+    "联合": "united",
+    "半导体": "semiconductor",
+    "显示": "display",
+    "通信": "communication",
+    "包装": "packaging",
+    "塑胶": "plastic",
+    "纺织": "textile",
+    "发展": "development",
+    "钢厂": "steel plant",
+    "线材": "wire",
+    "内蒙古": "inner mongolia",
+    "省": "province",
+    "市": "city",
+}
+_KANA_HANGUL = re.compile(r"[\u3040-\u30ff\uac00-\ud7af]")
+_HANZI_ONLY = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]+$")
+
+
+def romanise_chinese(norm: NormalisedName) -> NormalisedName | None:
+    """An English-style key for a Chinese name, or None if not applicable.
+
+    Industry words are translated (:data:`ZH_TERMS`, longest match first); the rest
+    (places, brands) is written in Hanyu Pinyin, two syllables to a word (three for an
+    odd remainder), which is how mainland firms spell those parts in their English names:
+    ``宝山钢铁股份有限公司`` -> ``baoshan iron steel``.  Needs the optional ``pypinyin``
+    package; returns None without it, and for names with kana or hangul.
+    """
+    if not norm.cjk or _KANA_HANGUL.search(norm.original) or "株式会社" in norm.removed:
+        return None  # Japanese / Korean names are not read in pinyin
+    if not all(_HANZI_ONLY.match(t) or not _IS_CJK.search(t) for t in norm.tokens):
+        return None
+    try:
+        from pypinyin import lazy_pinyin  # type: ignore[import-not-found, import-untyped]
+    except ImportError:
+        return None
+    terms = sorted(ZH_TERMS, key=len, reverse=True)
+    words: list[str] = []
+
+    def flush(run: str) -> None:
+        syl = lazy_pinyin(run)
+        i = 0
+        while i < len(syl):
+            take = 3 if len(syl) - i == 3 else 2
+            words.append("".join(syl[i : i + take]))
+            i += take
+
+    for tok in norm.tokens:
+        if not _IS_CJK.search(tok):
+            words.append(tok)
+            continue
+        run, i = "", 0
+        while i < len(tok):
+            hit = next((t for t in terms if tok.startswith(t, i)), None)
+            if hit:
+                if run:
+                    flush(run)
+                    run = ""
+                words.extend(ZH_TERMS[hit].split())
+                i += len(hit)
+            else:
+                run += tok[i]
+                i += 1
+        if run:
+            flush(run)
+    tokens = tuple(_stem(w) for w in words)
+    return NormalisedName(norm.original, " ".join(tokens), tokens, norm.removed, cjk=False)

@@ -42,7 +42,12 @@ from ingest.resolution.embeddings import (
     embeddings_available,
     encode,
 )
-from ingest.resolution.names import NormalisedName, name_tokens, normalise_name
+from ingest.resolution.names import (
+    NormalisedName,
+    name_tokens,
+    normalise_name,
+    romanise_chinese,
+)
 
 __all__ = [
     "ResolutionResult",
@@ -214,6 +219,7 @@ def resolve_firms(
     semantic_weight: float = 0.25,
     country_penalty: float = 0.15,
     max_block: int = 200,
+    romanise: bool = True,
     progress: bool = False,
 ) -> ResolutionResult:
     """Cluster the records of ``frame`` that name the same firm.
@@ -243,6 +249,10 @@ def resolve_firms(
         Score subtracted when both countries are known and differ.
     max_block : int
         Tokens in more than ``max_block`` distinct keys do not form blocks.
+    romanise : bool
+        Also match Chinese names through their pinyin / translated form
+        (:func:`romanise_chinese`, needs the optional ``pypinyin``), so that
+        ``宝山钢铁股份有限公司`` meets ``Baoshan Iron & Steel Co Ltd``.
     progress : bool
         Show tqdm progress bars.
 
@@ -308,6 +318,7 @@ def resolve_firms(
 
     # 1. normalise every name; distinct keys become the matching units
     cache: dict[str, NormalisedName] = {}
+    roman: dict[str, NormalisedName | None] = {}
     key_index: dict[str, int] = {}
     key_norm: list[NormalisedName] = []
     key_country: list[set[str]] = []
@@ -324,17 +335,25 @@ def resolve_firms(
             norm = cache.get(text)
             if norm is None:
                 norm = cache[text] = normalise_name(text)
-            if not norm.key:
-                continue
-            k = key_index.get(norm.key)
-            if k is None:
-                k = key_index[norm.key] = len(key_norm)
-                key_norm.append(norm)
-                key_country.append(set())
-            if k not in rec_keys[i]:
-                rec_keys[i].append(k)
-            if countries[i] is not None:
-                key_country[k].add(countries[i])
+            forms = [norm]
+            if romanise and norm.cjk:
+                if text not in roman:
+                    roman[text] = romanise_chinese(norm)
+                rom = roman[text]
+                if rom is not None:
+                    forms.append(rom)
+            for form in forms:
+                if not form.key:
+                    continue
+                k = key_index.get(form.key)
+                if k is None:
+                    k = key_index[form.key] = len(key_norm)
+                    key_norm.append(form)
+                    key_country.append(set())
+                if k not in rec_keys[i]:
+                    rec_keys[i].append(k)
+                if countries[i] is not None:
+                    key_country[k].add(countries[i])
     m = len(key_norm)
 
     # representative record of each key: the first record carrying it
