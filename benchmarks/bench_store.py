@@ -128,7 +128,9 @@ def parquet_baseline(graph: GraphData, folder: Path) -> Row:
 # --------------------------------------------------------------------------- stores
 
 
-def bench_store(name: str, store: object, graph: GraphData) -> Row:
+def bench_store(
+    name: str, store: object, graph: GraphData, on_write: Callable[[], object] | None = None
+) -> Row:
     """init, write, snapshot and ChainGraph.from_data on one store (the GraphStore protocol)."""
     try:
         from chain_brain.graph import ChainGraph
@@ -137,6 +139,8 @@ def bench_store(name: str, store: object, graph: GraphData) -> Row:
 
     store.init()  # type: ignore[attr-defined]
     _say(f"{name}: write ...")
+    if on_write is not None:
+        on_write()
     write_s, _ = _clock(lambda: store.write(graph))  # type: ignore[attr-defined]
     _say(f"{name}: write {write_s:.2f} s; snapshot ...")
     read_s, snap = _clock(store.snapshot)  # type: ignore[attr-defined]
@@ -170,6 +174,15 @@ def neo4j_uri(uri: str | None, heap: str) -> Iterator[str]:
             neo4j_server.stop(tmp)
 
 
+def _watch_write(uri: str, budget: float, stop: threading.Event) -> None:
+    """After ``budget`` seconds, terminate the write every few seconds until ``stop``."""
+    if stop.wait(budget):
+        return
+    while not stop.is_set():
+        _terminate_writes(uri)
+        stop.wait(3.0)
+
+
 def _terminate_writes(uri: str) -> None:
     """Terminate the benchmark's running write transactions (its time budget is spent)."""
     import neo4j
@@ -179,7 +192,6 @@ def _terminate_writes(uri: str) -> None:
         os.environ.get("CHAIN_BRAIN_NEO4J_PASSWORD"),
     )
     auth = (user or "neo4j", password) if password else None
-    _say(f"neo4j: time budget spent, terminating the write at {uri}")
     with neo4j.GraphDatabase.driver(uri, auth=auth) as driver, driver.session() as session:
         ids = [
             r["transactionId"]
@@ -189,6 +201,7 @@ def _terminate_writes(uri: str) -> None:
             )
         ]
         for tx_id in ids:
+            _say(f"neo4j: time budget spent, terminating {tx_id} at {uri}")
             session.run("TERMINATE TRANSACTION $id", id=tx_id).consume()
 
 
@@ -280,14 +293,17 @@ def main(argv: list[str] | None = None) -> int:
                             user=os.environ.get("CHAIN_BRAIN_NEO4J_USER"),
                             password=os.environ.get("CHAIN_BRAIN_NEO4J_PASSWORD"),
                         )
-                        watchdog = threading.Timer(args.neo4j_budget, _terminate_writes, (uri,))
-                        watchdog.daemon = True
+                        stop = threading.Event()
+                        watchdog = threading.Thread(
+                            target=_watch_write, args=(uri, args.neo4j_budget, stop), daemon=True
+                        )
                         try:
                             neo.clear()
-                            watchdog.start()
-                            rows.append(bench_store("neo4j (Neo4jStore, Bolt)", neo, graph))
+                            rows.append(
+                                bench_store("neo4j (Neo4jStore, Bolt)", neo, graph, watchdog.start)
+                            )
                         finally:
-                            watchdog.cancel()
+                            stop.set()
                             neo.close()
             except Exception as exc:  # report the failure in the table, keep the others
                 print(f"{name}: FAILED: {type(exc).__name__}: {exc}", file=sys.stderr)
