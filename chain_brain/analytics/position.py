@@ -44,9 +44,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 
-from chain_brain.analytics.chokepoints import _final_products, leontief_requirements
+from chain_brain.analytics.chokepoints import (
+    _final_products,
+    leontief_requirements,
+    leontief_solve,
+)
 from chain_brain.graph.chaingraph import ChainGraph
 from graph_schema.errors import NotFoundError, ValidationError
 
@@ -91,8 +94,8 @@ def upstreamness(direct: np.ndarray | sp.spmatrix, output: np.ndarray) -> np.nda
     with np.errstate(divide="ignore", invalid="ignore"):
         inv_y = np.where(y > 0, 1.0 / np.where(y > 0, y, 1.0), 0.0)
     if sp.issparse(direct):
-        delta = sp.diags(inv_y) @ sp.csc_matrix(direct, dtype=float) @ sp.diags(y)
-        u = spla.splu((sp.identity(n, format="csc") - delta).tocsc()).solve(np.ones(n))
+        delta = sp.diags(inv_y) @ sp.csr_matrix(direct, dtype=float) @ sp.diags(y)
+        u = leontief_solve(delta, np.ones(n))
     else:
         delta = inv_y[:, None] * np.asarray(direct, dtype=float) * y[None, :]
         u = np.linalg.solve(np.eye(n) - delta, np.ones(n))
@@ -114,8 +117,10 @@ def downstreamness(direct: np.ndarray | sp.spmatrix) -> np.ndarray:
     """
     n = direct.shape[0]
     if sp.issparse(direct):
-        lu = spla.splu((sp.identity(n, format="csc") - sp.csc_matrix(direct, dtype=float)).tocsc())
-        return lu.solve(np.ones(n), trans="T")
+        d = leontief_solve(direct, np.ones(n), transpose=True)
+        if not np.all(np.isfinite(d)):
+            raise ValidationError("Downstreamness is undefined: (I - A) is not invertible.")
+        return d
     return np.linalg.solve((np.eye(n) - np.asarray(direct, dtype=float)).T, np.ones(n))
 
 
