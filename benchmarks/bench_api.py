@@ -91,7 +91,11 @@ async def _load(
                 except asyncio.QueueEmpty:
                     return
                 t0 = time.perf_counter()
-                r = await client.get(path)
+                try:
+                    r = await client.get(path)
+                except httpx.HTTPError:
+                    errors += 1
+                    continue
                 lat.append(time.perf_counter() - t0)
                 errors += r.status_code != 200
 
@@ -187,7 +191,11 @@ def main() -> None:
             )
     finally:
         proc.terminate()
-        proc.wait(10)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
         store.close()
     print(
         f"\n{args.clients} concurrent clients, uvicorn (1 process) on 127.0.0.1, embedded store\n"
