@@ -18,6 +18,8 @@ __all__ = [
     "merge_nodes",
     "missing_ids",
     "merge_rels",
+    "create_rels",
+    "count_rels_from",
     "read_schema_version",
     "write_schema_version",
     "count_nodes",
@@ -79,6 +81,22 @@ def merge_rels(rel_type: RelType, src: NodeLabel, dst: NodeLabel) -> str:
     )
 
 
+def create_rels(rel_type: RelType, src: NodeLabel, dst: NodeLabel) -> str:
+    """Create ``$rows`` as new relationships: only when none of ``rel_type`` leaves a ``src``
+    node yet (see :func:`count_rels_from`), so no (type, ends, key) can exist already."""
+    return (
+        f"UNWIND $rows AS row "
+        f"MATCH (a:{NodeLabel(src).value} {{id: row.src}}) "
+        f"MATCH (b:{NodeLabel(dst).value} {{id: row.dst}}) "
+        f"CREATE (a)-[r:{RelType(rel_type).value} {{key: row.key}}]->(b) SET r += row.props"
+    )
+
+
+def count_rels_from(rel_type: RelType, src: NodeLabel) -> str:
+    """Number of ``rel_type`` relationships leaving ``src`` nodes (a count-store lookup)."""
+    return f"MATCH (:{NodeLabel(src).value})-[r:{RelType(rel_type).value}]->() RETURN count(r) AS n"
+
+
 def read_schema_version() -> str:
     return f"MATCH (m:{META_LABEL} {{id: $id}}) RETURN m.version AS version"
 
@@ -116,6 +134,14 @@ def read_rels(rel_type: RelType, columns: Sequence[str]) -> str:
 
 def get_node(label: NodeLabel) -> str:
     return f"MATCH (n:{NodeLabel(label).value} {{id: $id}}) RETURN properties(n) AS props"
+
+
+def existing_ids(label: NodeLabel) -> str:
+    """Which of ``$ids`` are ids of ``label`` nodes (uses the id constraint's index)."""
+    return (
+        f"UNWIND $ids AS id MATCH (n:{NodeLabel(label).value} {{id: id}}) "
+        "RETURN collect(id) AS found"
+    )
 
 
 def search_nodes(label: NodeLabel, fields: Sequence[str]) -> str:

@@ -281,7 +281,14 @@ class Neo4jStore:
                             f"{label.value} id(s) at {end}: {shown}{more}. Write the nodes first "
                             "(in the same or an earlier write)."
                         )
-                statement = _q(cypher.merge_rels(frame.type, frame.src_label, frame.dst_label))
+                # MERGE must look at the relationships already between both ends, which is
+                # slow on high-degree nodes; when no relationship of this type leaves any
+                # node of the source label yet (first load), nothing can match and CREATE is
+                # exact: validation already merged duplicate (src, dst, key) rows.
+                rec = tx.run(_q(cypher.count_rels_from(frame.type, frame.src_label))).single()
+                fresh = rec is not None and int(rec["n"]) == 0
+                build = cypher.create_rels if fresh else cypher.merge_rels
+                statement = _q(build(frame.type, frame.src_label, frame.dst_label))
                 for batch in _batches(rows, batch_size):
                     tx.run(statement, rows=batch).consume()
 
@@ -382,6 +389,22 @@ class Neo4jStore:
         if props is None:
             raise NotFoundError(f"No {schema.label.value} with id {node_id!r}.")
         return props
+
+    def existing_ids(self, label: NodeLabel | str, ids: list[str]) -> set[str]:
+        """Which of ``ids`` exist as nodes of ``label`` (one query per 50,000 ids)."""
+        schema = node_schema(label)
+        statement = _q(cypher.existing_ids(schema.label))
+        found: set[str] = set()
+        unique = list(dict.fromkeys(str(i) for i in ids))
+        for start in range(0, len(unique), 50_000):
+            chunk = unique[start : start + 50_000]
+
+            def work(tx: neo4j.ManagedTransaction, chunk: list[str] = chunk) -> list[str]:
+                rec = tx.run(statement, ids=chunk).single()
+                return list(rec["found"]) if rec is not None else []
+
+            found.update(self._read(work))
+        return found
 
     def search_nodes(self, label: NodeLabel | str, text: str, *, limit: int = 20) -> pd.DataFrame:
         """Nodes whose id or search properties contain ``text`` (case-insensitive), by id."""

@@ -198,3 +198,19 @@ def test_cypher_takes_labels_only_from_the_schema() -> None:
         cypher.merge_nodes("Firm) DETACH DELETE (x")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="name"):
         cypher.delete_nodes_where(NodeLabel.FIRM, "name")
+
+
+def test_first_load_creates_and_repeated_rows_across_frames_merge(neo: Neo4jStore) -> None:
+    def sup(dst: list[str]) -> RelFrame:
+        df = pd.DataFrame({"src": ["a"] * len(dst), "dst": dst, "product": "x"})
+        return RelFrame(
+            "SUPPLIES", "Firm", "Firm", with_provenance(df, source="t", snapshot="s", loaded_at=T0)
+        )
+
+    # the first frame finds no SUPPLIES yet (CREATE path), the second repeats one of its rows
+    neo.write(
+        GraphData([_firms(id=["a", "b", "c"], name=["A", "B", "C"])], [sup(["b"]), sup(["b", "c"])])
+    )
+    assert neo.counts()["SUPPLIES"] == 2
+    neo.write(GraphData([], [sup(["b", "c"])]))
+    assert neo.counts()["SUPPLIES"] == 2
