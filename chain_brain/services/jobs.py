@@ -248,7 +248,11 @@ class JobRunner:
             try:
                 self._persist(job)
             finally:
-                self._done[job.id].set()
+                with self._lock:  # finished: the store answers for it from now on
+                    self._live.pop(job.id, None)
+                    self._cancel.pop(job.id, None)
+                    done = self._done.pop(job.id)
+                done.set()
 
     def get(self, job_id: str) -> Job:
         """The job's current state (live, or as stored by this or an earlier process)."""
