@@ -27,9 +27,11 @@ table of legal forms per jurisdiction) for the forms that are common in supplier
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 __all__ = [
     "NormalisedName",
@@ -338,6 +340,25 @@ _KANA_HANGUL = re.compile(r"[\u3040-\u30ff\uac00-\ud7af]")
 _HANZI_ONLY = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]+$")
 
 
+@lru_cache(maxsize=1)
+def _pinyin_available() -> bool:
+    return importlib.util.find_spec("pypinyin") is not None
+
+
+@lru_cache(maxsize=1)
+def _zh_terms_pattern() -> re.Pattern[str]:
+    terms = sorted(ZH_TERMS, key=len, reverse=True)
+    return re.compile("(" + "|".join(map(re.escape, terms)) + ")")
+
+
+@lru_cache(maxsize=20_000)
+def _pinyin(char: str) -> str:
+    """Toneless pinyin of one character (most frequent reading), cached."""
+    from pypinyin import lazy_pinyin  # type: ignore[import-not-found, import-untyped]
+
+    return str(lazy_pinyin(char)[0])
+
+
 def romanise_chinese(norm: NormalisedName) -> NormalisedName | None:
     """An English-style key for a Chinese name, or None if not applicable.
 
@@ -351,38 +372,24 @@ def romanise_chinese(norm: NormalisedName) -> NormalisedName | None:
         return None  # Japanese / Korean names are not read in pinyin
     if not all(_HANZI_ONLY.match(t) or not _IS_CJK.search(t) for t in norm.tokens):
         return None
-    try:
-        from pypinyin import lazy_pinyin  # type: ignore[import-not-found, import-untyped]
-    except ImportError:
+    if not _pinyin_available():
         return None
-    terms = sorted(ZH_TERMS, key=len, reverse=True)
     words: list[str] = []
-
-    def flush(run: str) -> None:
-        syl = lazy_pinyin(run)
-        i = 0
-        while i < len(syl):
-            take = 3 if len(syl) - i == 3 else 2
-            words.append("".join(syl[i : i + take]))
-            i += take
-
     for tok in norm.tokens:
         if not _IS_CJK.search(tok):
             words.append(tok)
             continue
-        run, i = "", 0
-        while i < len(tok):
-            hit = next((t for t in terms if tok.startswith(t, i)), None)
-            if hit:
-                if run:
-                    flush(run)
-                    run = ""
-                words.extend(ZH_TERMS[hit].split())
-                i += len(hit)
-            else:
-                run += tok[i]
-                i += 1
-        if run:
-            flush(run)
+        for part in _zh_terms_pattern().split(tok):
+            if not part:
+                continue
+            if part in ZH_TERMS:
+                words.extend(ZH_TERMS[part].split())
+                continue
+            syl = [_pinyin(c) for c in part]
+            i = 0
+            while i < len(syl):
+                take = 3 if len(syl) - i == 3 else 2
+                words.append("".join(syl[i : i + take]))
+                i += take
     tokens = tuple(_stem(w) for w in words)
     return NormalisedName(norm.original, " ".join(tokens), tokens, norm.removed, cjk=False)

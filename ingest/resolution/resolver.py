@@ -319,6 +319,8 @@ def resolve_firms(
     # 1. normalise every name; distinct keys become the matching units
     cache: dict[str, NormalisedName] = {}
     roman: dict[str, NormalisedName | None] = {}
+    key_native: list[bool] = []  # False: the key only ever came from romanisation
+    native_of: set[tuple[int, int]] = set()  # (record, key) pairs held in their own script
     key_index: dict[str, int] = {}
     key_norm: list[NormalisedName] = []
     key_country: list[set[str]] = []
@@ -342,7 +344,7 @@ def resolve_firms(
                 rom = roman[text]
                 if rom is not None:
                     forms.append(rom)
-            for form in forms:
+            for f, form in enumerate(forms):
                 if not form.key:
                     continue
                 k = key_index.get(form.key)
@@ -350,21 +352,30 @@ def resolve_firms(
                     k = key_index[form.key] = len(key_norm)
                     key_norm.append(form)
                     key_country.append(set())
+                    key_native.append(False)
+                if f == 0:
+                    key_native[k] = True
+                    native_of.add((i, k))
                 if k not in rec_keys[i]:
                     rec_keys[i].append(k)
                 if countries[i] is not None:
                     key_country[k].add(countries[i])
     m = len(key_norm)
 
-    # representative record of each key: the first record carrying it
+    # representative record of each key: the first record holding it in its own script.
+    # A romanised key links a Chinese record to records that hold that key natively, never
+    # two Chinese records to each other (those compare in their own script).
     key_rep = np.full(m, -1, dtype=np.int64)
+    for i, k in sorted(native_of):
+        if key_rep[k] < 0:
+            key_rep[k] = i
     edges_l: list[int] = []
     edges_r: list[int] = []
     for i, ks in enumerate(rec_keys):
         for k in ks:
             if key_rep[k] < 0:
-                key_rep[k] = i
-            elif key_rep[k] != i:
+                key_rep[k] = i  # romanised-only key: representative, no exact merges
+            elif key_native[k] and key_rep[k] != i:
                 edges_l.append(int(key_rep[k]))
                 edges_r.append(i)
     exact = pd.DataFrame({"l": edges_l, "r": edges_r}).drop_duplicates()
@@ -396,6 +407,9 @@ def resolve_firms(
         tok_bin, tok_vocab = _vocab_matrix(token_lists)
         tri_bin, _ = _vocab_matrix([_trigrams(k.key) for k in key_norm])
         left, right = _candidate_pairs(tok_bin, max_block, progress=progress)
+        native = np.asarray(key_native, dtype=bool)
+        keep = native[left] | native[right]
+        left, right = left[keep], right[keep]
         n_candidates = len(left)
         if n_candidates:
             # 3. lexical score: IDF-weighted token Jaccard + trigram TF-IDF cosine
