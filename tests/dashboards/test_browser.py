@@ -11,7 +11,7 @@ from selenium.webdriver.common.keys import Keys
 from chain_brain.services.analysis import latest_analysis
 from chain_brain.store import GraphStore
 from dashboards import ids
-from tests.dashboards.conftest import OTHER_CHAIN, SCREENSHOTS, Served, settle, use_key
+from tests.dashboards.conftest import LEAD_FIRM, OTHER_CHAIN, SCREENSHOTS, Served, settle, use_key
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -67,6 +67,15 @@ def test_chain_lead_cannot_open_another_chain(chrome: object, served: Served) ->
     assert denied and OTHER_CHAIN in denied[0].text
     assert not chrome.find_elements(By.ID, ids.OV_GRAPH)  # type: ignore[attr-defined]
     chrome.save_screenshot(str(SCREENSHOTS / "chain-lead-denied.png"))  # type: ignore[attr-defined]
+    for path in ("/chokepoints", "/regions", "/scenarios", "/twins", "/alerts"):
+        _open(chrome, served, f"{path}?chain={OTHER_CHAIN}")
+        assert chrome.find_elements(By.ID, ids.DENIED), path  # type: ignore[attr-defined]
+    # the chain-lead view shows its own firm only, whatever firm the URL asks for
+    _open(chrome, served, "/chain-lead?firm=apple:apple-inc&lang=en")
+    firm = chrome.find_element(By.ID, ids.CL_FIRM).text  # type: ignore[attr-defined]
+    assert firm == LEAD_FIRM
+    summary = chrome.find_element(By.ID, ids.CL_SUMMARY).text  # type: ignore[attr-defined]
+    assert summary.startswith("Steel Authority of India Ltd:")
     # its own chain opens, and the analyst (unbound) may open the other chain
     _open(chrome, served, "/?chain=chain:steel")
     assert chrome.find_elements(By.ID, ids.OV_GRAPH)  # type: ignore[attr-defined]
