@@ -49,7 +49,7 @@ def main() -> None:
     lanes, periods = (2000, 10) if args.quick else (20000, 10)
 
     net = make_tiered_network(n_nodes, tiers=5, seed=0)
-    rec = np.random.default_rng(0).uniform(1.0, 8.0, n_nodes)
+    rec = np.random.default_rng(0).integers(1, 9, n_nodes).astype(float)  # whole weeks
     rows: list[tuple[str, float, str, str]] = []
 
     t1, rep1 = _time(lambda: sweep_disruptions(net, rec, workers=1, progress=False))

@@ -23,7 +23,7 @@ def make_tiered_network(
 
     Every node above tier 0 needs 1..``max_inputs`` inputs, each bought from
     1..``max_sources`` nodes of the tier below.  Finished nodes have demand 5..50 per week;
-    capacities are 0.8..2 times a rough requirement so some nodes are tight; inventories are
+    capacities are 1..2 times a rough requirement (the undisrupted network lasts); inventories are
     0..4 weeks of that requirement.  Deterministic for a given ``seed``.
 
     Examples
@@ -66,7 +66,7 @@ def make_tiered_network(
                     arc_bom.append(row)
                     need[i] += need[j] * ratio / srcs.size
     need = np.maximum(need, 1.0)
-    capacity = need * rng.uniform(0.8, 2.0, size=n_nodes)
+    capacity = need * rng.uniform(1.0, 2.0, size=n_nodes)
     inventory = need * rng.uniform(0.0, 4.0, size=n_nodes)
     profit = np.where(finished, rng.uniform(1, 10, size=n_nodes), 0.0)
     net = SupplyNetwork(
