@@ -217,6 +217,27 @@ def segment_min_cuts(groups: np.ndarray, suppliers: np.ndarray, customers: np.nd
     return MinCuts(gu, values, cov_s, cov_c)
 
 
+def _segment_edges(graph: ChainGraph, members: pd.DataFrame) -> pd.DataFrame:
+    """Supply edges leaving each segment's members: ``s``, ``d``, ``v``, ``segment``.
+
+    An edge belongs to the segments of the product it carries; for segments that list no
+    product, to the segments of its supplier.
+    """
+    prod_code = list(graph.label_offset).index(NodeLabel.PRODUCT)
+    mn, ms = graph.member_node, graph.member_segment
+    is_prod = graph.node_label[mn] == prod_code
+    seg_products = pd.DataFrame({"product": mn[is_prod], "segment": ms[is_prod]})
+    e = pd.DataFrame(
+        {"s": graph.sup_src, "d": graph.sup_dst, "v": graph.sup_volume, "product": graph.sup_product}
+    )
+    by_product = e.merge(seg_products, on="product")
+    with_products = np.unique(seg_products["segment"].to_numpy())
+    rest = members[~members["segment"].isin(with_products)][["node", "segment"]]
+    by_member = e.merge(rest, left_on="s", right_on="node")
+    cols = ["s", "d", "v", "segment"]
+    return pd.concat([by_product[cols], by_member[cols]], ignore_index=True)
+
+
 def find_weak_links(
     graph: ChainGraph,
     params: WeakLinkParams | None = None,
@@ -225,8 +246,8 @@ def find_weak_links(
 ) -> pd.DataFrame:
     """Score every chain segment as a potential weak link.
 
-    Columns: ``capacity`` (supply weight of members), ``shipped`` (volume members ship to
-    non-members), ``bom_demand`` (total BOM requirement of the segment's products from final
+    Columns: ``capacity`` (supply weight of members), ``shipped`` (volume of the segment's
+    products shipped to non-members; all member shipments for a segment without products), ``bom_demand`` (total BOM requirement of the segment's products from final
     output), ``demand = max(shipped, bom_demand)``, ``gap = capacity - demand``,
     ``utilisation``; ``n_suppliers`` (firms), ``hhi_firm``, ``hhi_region``, ``top_region``
     and ``top_region_share``; ``min_cut`` (see module docstring) and ``min_cut_nodes``;
@@ -280,8 +301,7 @@ def find_weak_links(
     seg_local[segs] = np.arange(len(segs))
     n_s = max(len(segs), 1)
     key = members["node"].to_numpy().astype(np.int64) * n_s + seg_local[seg_code]
-    e = pd.DataFrame({"s": graph.sup_src, "d": graph.sup_dst, "v": graph.sup_volume})
-    e = e.merge(members[["node", "segment"]], left_on="s", right_on="node")
+    e = _segment_edges(graph, members)
     dkey = e["d"].to_numpy().astype(np.int64) * n_s + seg_local[e["segment"].to_numpy()]
     if n * n_s <= 50_000_000:
         member_mask = np.zeros(n * n_s, dtype=bool)
