@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dash
 from dash import Input, Output, dcc, html
+from dash.development.base_component import Component
 
 from chain_brain.services.security import Principal
 from chain_brain.settings import Settings
@@ -58,7 +59,7 @@ def create_dash_app(
     )
 
     @app.callback(Output(ids.NAV, "children"), Input(ids.URL, "pathname"), Input(ids.URL, "search"))
-    def navigation(pathname: str | None, search: str | None) -> list[object]:
+    def navigation(pathname: str | None, search: str | None) -> list[Component]:
         return components.nav(pathname, search, lang_of(search))
 
     app.server.config["chain_brain_context"] = ctx

@@ -74,10 +74,10 @@ def message(text: str, *, kind: str = "info", id: str = ids.MESSAGE) -> html.Div
 
 def table(
     table_id: str, frame: pd.DataFrame, *, page_size: int = 15, selectable: bool = False
-) -> dash_table.DataTable:
+) -> Component:
     """A sortable, paged DataTable of ``frame``."""
     data, columns = records(frame)
-    return dash_table.DataTable(
+    return dash_table.DataTable(  # type: ignore[attr-defined,no-any-return]
         id=table_id,
         data=data,  # type: ignore[arg-type]
         columns=columns,  # type: ignore[arg-type]
@@ -100,9 +100,7 @@ def page(title: str, *children: Component) -> html.Div:
     return html.Div([html.H2(title, id=ids.PAGE_TITLE), *children], className="page")
 
 
-def guard(
-    lang: Lang, build: Callable[[], Component | list[Component]]
-) -> Component | list[Component]:
+def guard(lang: Lang, build: Callable[[], Component]) -> Component:
     """``build()``, or a message naming why it could not be built (denied, missing
     service, project error).  Access denials get the id :data:`ids.DENIED`."""
     try:

@@ -435,7 +435,10 @@ def ttr_alerts(run: RunRecord | None) -> pd.DataFrame:
         return hit.sort_values("gap", ascending=False).reset_index(drop=True)
     ttr_w, tts_w = run.summary.get("ttr_weeks"), run.summary.get("tts_weeks")
     if isinstance(ttr_w, int | float) and isinstance(tts_w, int | float) and ttr_w > tts_w:
-        node = ", ".join(map(str, run.params.get("disrupted", []) or run.params.get("regions", [])))
+        picked = run.params.get("disrupted") or run.params.get("regions") or []
+        node = (
+            ", ".join(str(x) for x in picked) if isinstance(picked, list | tuple) else str(picked)
+        )
         loss = run.summary.get("loss")
         return pd.DataFrame(
             [[node, float(ttr_w), float(tts_w), loss, float(ttr_w) - float(tts_w)]], columns=cols

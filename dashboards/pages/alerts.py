@@ -28,9 +28,9 @@ def _section(table_id: str, title: str, frame: pd.DataFrame, lang: Lang) -> Comp
 
 def register(app: dash.Dash, ctx: DashContext) -> None:
     def layout(lang: Lang = "zh", chain: str | None = None, **_: object) -> Component:
-        def build() -> list[Component]:
+        def build() -> Component:
             p = ctx.principal()
-            return [
+            sections = [
                 guard(
                     lang,
                     lambda: _section(
@@ -56,7 +56,8 @@ def register(app: dash.Dash, ctx: DashContext) -> None:
                     ),
                 ),
             ]
+            return html.Div(sections)
 
-        return page(t("page.alerts", lang), html.Div(guard(lang, build)))
+        return page(t("page.alerts", lang), guard(lang, build))
 
     dash.register_page("alerts", path="/alerts", name="alerts", order=6, layout=layout)

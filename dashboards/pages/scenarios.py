@@ -38,7 +38,8 @@ def headline(run: RunRecord, lang: Lang) -> str:
 def render_run(run: RunRecord, lang: Lang) -> Component:
     """Headline, TTS/TTR per node (when swept), lost demand and disrupted nodes of a run."""
     nodes = run.tables.get("nodes")
-    notes = [html.Li(str(n)) for n in run.summary.get("notes", []) or []]  # type: ignore[union-attr]
+    raw = run.summary.get("notes")
+    notes = [html.Li(str(n)) for n in raw] if isinstance(raw, list) else []
     return html.Div(
         [
             html.H3(f"{t('sc.result', lang)}: {run.params.get('name', run.id)}"),

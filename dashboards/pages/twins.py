@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dash
+import pandas as pd
 from dash import Input, Output, State, dcc, html
 from dash.development.base_component import Component
 
@@ -16,7 +17,7 @@ __all__ = ["register"]
 
 
 def register(app: dash.Dash, ctx: DashContext) -> None:
-    def overview(chain: str | None) -> object:
+    def overview(chain: str | None) -> pd.DataFrame:
         p = ctx.principal()
         cid = ctx.chain_for(p, chain)
         return ctx.cached(

@@ -43,7 +43,7 @@ def test_page_loads_without_console_errors(
     use_key(chrome, served.analyst_key)
     chrome.get_log("browser")  # type: ignore[attr-defined]  # drop anything from earlier pages
     _open(chrome, served, path + "?lang=en")
-    assert chrome.find_elements(By.ID, marker), f"{name}: #{marker} missing"  # type: ignore[attr-defined]
+    assert _wait_for(chrome, f"#{marker}"), f"{name}: #{marker} missing"
     assert not chrome.find_elements(By.ID, ids.DENIED)  # type: ignore[attr-defined]
     errors = [e for e in chrome.find_elements(By.CSS_SELECTOR, ".message-error")]  # type: ignore[attr-defined]
     assert not errors, [e.text for e in errors]
@@ -107,7 +107,7 @@ def chrome_find(driver: object, css: str) -> list[object]:
 def test_overview_click_drills_down_to_segment_members(chrome: object, served: Served) -> None:
     use_key(chrome, served.analyst_key)
     _open(chrome, served, "/?lang=en")
-    points = chrome_find(chrome, f"#{ids.OV_GRAPH} .scatterlayer .point")
+    points = _wait_for(chrome, f"#{ids.OV_GRAPH} .scatterlayer .point")
     assert len(points) == 5  # the five steel segments, not thousands of firms
     ActionChains(chrome).move_to_element(points[2]).click().perform()  # steel making
     rows = _wait_for(chrome, f"#{ids.OV_DRILL} td")
