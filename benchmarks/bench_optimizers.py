@@ -45,7 +45,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
     args = ap.parse_args()
     n_nodes = 300 if args.quick else 2000
-    n_sample = 3 if args.quick else 10
+    n_sample = 3 if args.quick else 6
     lanes, periods = (2000, 10) if args.quick else (20000, 10)
 
     net = make_tiered_network(n_nodes, tiers=5, seed=0)
@@ -125,6 +125,7 @@ def main() -> None:
     print("-" * (w + 60))
     for name, sec, detail, note in rows:
         print(f"{name:<{w}}  {sec:8.2f}  {detail:<34}  {note}")
+    print(f"\nload average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(
         f"\nscenarios needing attention (ttr > tts): {int(rep1.needs_attention.sum())} of {n_nodes}"
     )
