@@ -305,9 +305,9 @@ def map_products(
 
     Examples
     --------
-    >>> m = map_products(["hot-rolled steel wire rod in coils"], k=1, use_embeddings=False)
-    >>> m.loc[0, "heading"]
-    '7213'
+    >>> m = map_products(["cotton t-shirts"], k=1, use_embeddings=False)
+    >>> m.loc[0, "hs_code"]
+    '610910'
     """
     texts = [str(t) for t in texts]
     if k < 1:
