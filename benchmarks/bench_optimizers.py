@@ -14,6 +14,7 @@ Usage: ``python benchmarks/bench_optimizers.py [--quick]``.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
