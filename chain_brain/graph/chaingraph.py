@@ -308,9 +308,9 @@ class ChainGraph:
         node_operator[fo : fo + fc] = np.arange(fo, fo + fc, dtype=_I)
         plants = tables[NodeLabel.PLANT]
         if len(plants) and "operator" in plants.columns:
-            pos = lookup(NodeLabel.FIRM, plants["operator"], "Plant.operator", strict=False)
+            op_pos = lookup(NodeLabel.FIRM, plants["operator"], "Plant.operator", strict=False)
             po = offset[NodeLabel.PLANT]
-            node_operator[po : po + len(plants)] = pos
+            node_operator[po : po + len(plants)] = op_pos
         for _s, _d, d in rels(RelType.OPERATES):
             firm = lookup(NodeLabel.FIRM, d["src"], "OPERATES")
             plant = lookup(NodeLabel.PLANT, d["dst"], "OPERATES")
