@@ -260,7 +260,7 @@ def normalise_name(name: str) -> NormalisedName:
     if not tokens and raw:  # the name was nothing but a legal form: keep it whole
         tokens = raw[:]
         removed = []
-    stemmed = tuple(_stem(t) if not _IS_CJK.search(t) else t for t in tokens)
+    stemmed = tuple(_stem(t) if t.isascii() or not _IS_CJK.search(t) else t for t in tokens)
     return NormalisedName(
         original=original,
         key=" ".join(stemmed),

@@ -439,7 +439,16 @@ def resolve_firms(
                 if len(grey):
                     used = np.unique(np.concatenate([left[grey], right[grey]]))
                     pos = {int(k): j for j, k in enumerate(used)}
-                    vec = encode([key_norm[int(k)].original for k in used])
+                    # a romanised key is embedded as its romanised text: the English model
+                    # cannot read the Chinese original
+                    vec = encode(
+                        [
+                            key_norm[int(k)].original
+                            if key_native[int(k)]
+                            else key_norm[int(k)].key
+                            for k in used
+                        ]
+                    )
                     li = np.fromiter((pos[int(k)] for k in left[grey]), dtype=np.int64)
                     ri = np.fromiter((pos[int(k)] for k in right[grey]), dtype=np.int64)
                     sem[grey] = np.einsum("ij,ij->i", vec[li], vec[ri]).clip(-1.0, 1.0)
