@@ -101,18 +101,21 @@ def find_sole_sources(graph: ChainGraph) -> pd.DataFrame:
     t.insert(
         0, "finding_id", "sole_source:" + t["customer_key"] + ":" + t["product_id"].astype(str)
     )
-    t["reason"] = [
-        f"{ck} buys {pr} from one supplier only, {sk} ({co or 'country unknown'}), "
-        f"volume {v:g} per period: losing it stops this input entirely."
-        for ck, pr, sk, co, v in zip(
-            t["customer_key"],
-            t["product_id"],
-            t["supplier_key"],
-            t["supplier_country"],
-            t["volume"],
-            strict=True,
-        )
-    ]
+    country = (
+        t["supplier_country"].astype(object).where(t["supplier_country"].notna(), "country unknown")
+    )
+    t["reason"] = (
+        t["customer_key"].astype(str)
+        + " buys "
+        + t["product_id"].astype(str)
+        + " from one supplier only, "
+        + t["supplier_key"].astype(str)
+        + " ("
+        + country.astype(str)
+        + "), volume "
+        + t["volume"].round(3).astype(str)
+        + " per period: losing it stops this input entirely."
+    )
     return t.reset_index(drop=True)
 
 
@@ -189,19 +192,28 @@ def find_dominators(graph: ChainGraph, *, min_share: float = 0.0) -> pd.DataFram
     weight = _final_nodes(graph)
     is_final = weight > 0
     parent = np.where(idom == n, -1, idom)  # super-source -> no parent
-    # depth by pointer jumping
-    depth = np.where(parent >= 0, 1, 0)
-    anc = parent.copy()
-    while (anc >= 0).any():
-        nxt = np.where(anc >= 0, parent[np.maximum(anc, 0)], -1)
-        depth += nxt >= 0
-        anc = nxt
+    # subtree sums over the dominator tree, children before parents (reverse BFS order)
+    has_parent = np.flatnonzero(parent >= 0)
+    tree = sp.csr_matrix(
+        (np.ones(len(has_parent), dtype=np.int8), (parent[has_parent], has_parent)), shape=(n, n)
+    )
+    roots = np.flatnonzero((parent < 0) & (idom >= 0))
+    order: list[int] = []
+    frontier = roots
+    while len(frontier):
+        order.extend(frontier.tolist())
+        sub = tree[frontier]
+        frontier = sub.indices
     acc_w = weight.copy()
     acc_n = is_final.astype(np.int64)
-    for d in range(int(depth.max(initial=0)), 0, -1):
-        at = np.flatnonzero((depth == d) & (parent >= 0))
-        np.add.at(acc_w, parent[at], acc_w[at])
-        np.add.at(acc_n, parent[at], acc_n[at])
+    par = parent.tolist()
+    aw, an = acc_w.tolist(), acc_n.tolist()
+    for v in reversed(order):
+        p = par[v]
+        if p >= 0:
+            aw[p] += aw[v]
+            an[p] += an[v]
+    acc_w, acc_n = np.asarray(aw), np.asarray(an, dtype=np.int64)
     strict_w = acc_w - weight
     strict_n = acc_n - is_final
     total = weight.sum()

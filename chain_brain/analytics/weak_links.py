@@ -228,7 +228,12 @@ def _segment_edges(graph: ChainGraph, members: pd.DataFrame) -> pd.DataFrame:
     is_prod = graph.node_label[mn] == prod_code
     seg_products = pd.DataFrame({"product": mn[is_prod], "segment": ms[is_prod]})
     e = pd.DataFrame(
-        {"s": graph.sup_src, "d": graph.sup_dst, "v": graph.sup_volume, "product": graph.sup_product}
+        {
+            "s": graph.sup_src,
+            "d": graph.sup_dst,
+            "v": graph.sup_volume,
+            "product": graph.sup_product,
+        }
     )
     by_product = e.merge(seg_products, on="product")
     with_products = np.unique(seg_products["segment"].to_numpy())
