@@ -354,13 +354,10 @@ def find_weak_links(
             "min_cut_nodes": cut_text[segs],
         }
     )
-    t["c_shortfall"] = (
-        np.clip(np.nan_to_num(t["utilisation"].to_numpy(), posinf=2.0) - p.utilisation_high, 0, 1)
-        / max(1e-9, 1 - p.utilisation_high)
-        if p.utilisation_high < 1
-        else 0.0
-    )
-    t["c_shortfall"] = np.clip(t["c_shortfall"], 0, 1)
+    # 0 at or below the utilisation threshold, rising linearly to 1 at full use (or beyond)
+    util_arr = np.nan_to_num(t["utilisation"].to_numpy(dtype=float), posinf=2.0)
+    headroom = max(1e-9, 1.0 - p.utilisation_high)
+    t["c_shortfall"] = np.clip((util_arr - p.utilisation_high) / headroom, 0.0, 1.0)
     t["c_concentration"] = t["hhi_firm"].fillna(1.0)
     t["c_few_suppliers"] = 1.0 / np.maximum(t["n_suppliers"], 1)
     t["c_region"] = t["top_region_share"].fillna(1.0)

@@ -56,6 +56,8 @@ def test_weak_links_by_hand(toy: ChainGraph) -> None:
     assert materials["flag_fragile"]
     assert materials["n_suppliers"] == 3  # S1 (through its plant), S2, C1
     assert np.isnan(assembly["min_cut"])  # no customers downstream in the data
+    assert mining["c_shortfall"] == 1.0 and materials["c_shortfall"] == 0.0
+    assert materials["c_fragility"] == 1.0 and mining["c_fragility"] == 0.5
     assert t["is_weak_link"].all()
     assert "cuts every delivery" in materials["reason"]
 
