@@ -197,7 +197,10 @@ def with_provenance(
 
 
 def _numbered(data: pd.DataFrame) -> pd.DataFrame:
-    """Copy of ``data`` with a 1-based ``_line`` column (kept if the reader set it)."""
+    """Copy of ``data`` with a 1-based ``_line`` column (kept if the reader set it).
+
+    A ``_line`` set by a reader travels with the valid rows, so a later check (endpoints
+    against a store) can still name the source line; one added here is dropped again."""
     data = data.reset_index(drop=True)
     if LINE not in data.columns:
         data = data.assign(**{LINE: np.arange(1, len(data) + 1)})
@@ -332,8 +335,9 @@ def validate_nodes(frame: NodeFrame) -> Validated:
     rejects = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(
         len(p) for p in parts
     ) else empty_rejects()
-    data = data.drop(columns=[LINE]).reset_index(drop=True)
-    return Validated(NodeFrame(frame.label, data), rejects, merged)
+    if LINE not in frame.data.columns:
+        data = data.drop(columns=[LINE])
+    return Validated(NodeFrame(frame.label, data.reset_index(drop=True)), rejects, merged)
 
 
 def validate_rels(frame: RelFrame) -> Validated:
@@ -363,8 +367,9 @@ def validate_rels(frame: RelFrame) -> Validated:
     parts.append(dup_rejects)
     nonempty = [p for p in parts if len(p)]
     rejects = pd.concat(nonempty, ignore_index=True) if nonempty else empty_rejects()
-    data = data.drop(columns=[LINE]).reset_index(drop=True)
-    out = RelFrame(frame.type, frame.src_label, frame.dst_label, data)
+    if LINE not in frame.data.columns:
+        data = data.drop(columns=[LINE])
+    out = RelFrame(frame.type, frame.src_label, frame.dst_label, data.reset_index(drop=True))
     return Validated(out, rejects, merged)
 
 

@@ -166,7 +166,7 @@ NODE_SCHEMAS: dict[NodeLabel, NodeSchema] = {
                 Prop("region", _S, False, "Region id"),
                 Prop("country", _S, False, "ISO 3166-1 alpha-3"),
                 Prop("status", _S, False, "operating / idle / construction / retired / down"),
-                Prop("start_year", PropType.INT, False, minimum=1800, maximum=2100),
+                Prop("start_year", PropType.INT, False, minimum=1600, maximum=2100),
             ),
             "A production site of a firm.",
             search=("name", "name_en"),

@@ -70,17 +70,17 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore
         s.clear()
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests on the one shared Neo4j database run in one xdist worker, one after another."""
-    for item in items:
-        fixtures = getattr(item, "fixturenames", ())
-        callspec = getattr(item, "callspec", None)
-        uses_neo4j = "neo4j_store" in fixtures or (
-            callspec is not None and callspec.params.get("store") == "neo4j"
-        )
-        if uses_neo4j:
-            item.add_marker(pytest.mark.neo4j)
-            item.add_marker(pytest.mark.xdist_group("neo4j"))
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """Tests on the one shared Neo4j database run in one xdist worker, one after another
+    (marked as each test is collected, before xdist reads the groups)."""
+    fixtures = getattr(item, "fixturenames", ())
+    callspec = getattr(item, "callspec", None)
+    uses_neo4j = "neo4j_store" in fixtures or (
+        callspec is not None and callspec.params.get("store") == "neo4j"
+    )
+    if uses_neo4j:
+        item.add_marker(pytest.mark.neo4j)
+        item.add_marker(pytest.mark.xdist_group("neo4j"))
 
 
 @pytest.fixture(scope="session")

@@ -44,7 +44,7 @@ def test_unreachable_neo4j_is_one_clear_error(capsys: pytest.CaptureFixture[str]
 def test_status_counts_the_sample(sample_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "status", "--store", str(sample_db))
     assert code == 0
-    assert "Plant" in out and "865" in out  # 868 GEM plants, 3 rejected for bad coordinates
+    assert "Plant" in out and "868" in out  # every GEM operating plant
 
 
 def test_export_csv_and_graphml(sample_store, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

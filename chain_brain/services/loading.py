@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from graph_schema.errors import ValidationError
@@ -99,7 +100,7 @@ def retire_missing(store: GraphStore, new: GraphData, as_of: str) -> GraphData:
 
     For every temporal relationship type (``SUPPLIES``), an open edge (no ``valid_to``) in
     the store whose ``source`` also appears in ``new`` but which ``new`` does not contain is
-    closed with ``valid_to = as_of``.  History stays answerable with ``Scope(as_of=...)``.
+    closed with ``valid_to`` = the day before ``as_of`` (ends are inclusive days).  History stays answerable with ``Scope(as_of=...)``.
     """
     temporal = {t for t, s in REL_SCHEMAS.items() if s.temporal}
     new_frames = [rf for rf in new.rels if rf.type in temporal and len(rf)]
@@ -152,11 +153,16 @@ def write_result(
     t0 = started if started is not None else time.perf_counter()
     written = None
     retired = 0
+    graph, unknown = check_endpoints(store, result.graph)
+    if len(unknown):
+        result.rejects = pd.concat([result.rejects, unknown], ignore_index=True)
+        _count_unknown(result.report, unknown)
     if not dry_run:
-        data = result.graph
+        data = graph
         if retire:
             day = as_of or datetime.now(UTC).strftime("%Y-%m-%d")
-            closing = retire_missing(store, data, day)
+            last_day = (datetime.fromisoformat(day) - timedelta(days=1)).strftime("%Y-%m-%d")
+            closing = retire_missing(store, data, last_day)
             retired = closing.n_rels
             data = GraphData(list(data.nodes), [*data.rels, *closing.rels])
         written = store.write(data)
@@ -174,6 +180,54 @@ def write_result(
         dry_run=dry_run,
         seconds=time.perf_counter() - t0,
     )
+
+
+def check_endpoints(store: GraphStore, graph: GraphData) -> tuple[GraphData, pd.DataFrame]:
+    """Move relationships whose endpoint is neither in ``graph`` nor in ``store`` to rejects
+    (reason ``unknown_<Label>``), so one bad row never blocks the rest of a load."""
+    in_batch: dict[str, set[str]] = {}
+    for nf in graph.nodes:
+        in_batch.setdefault(nf.label.value, set()).update(nf.data["id"].astype(str))
+    needed: dict[str, set[str]] = {}
+    for rf in graph.rels:
+        for end, label in (("src", rf.src_label), ("dst", rf.dst_label)):
+            ids = set(rf.data[end].astype(str)) - in_batch.get(label.value, set())
+            needed.setdefault(label.value, set()).update(ids)
+    known = {label: in_batch.get(label, set()) | store.existing_ids(label, sorted(ids)) for label, ids in needed.items()}
+    rels: list[RelFrame] = []
+    parts: list[pd.DataFrame] = []
+    for rf in graph.rels:
+        d = rf.data
+        bad = np.zeros(len(d), dtype=bool)
+        for end, label in (("src", rf.src_label), ("dst", rf.dst_label)):
+            miss = ~d[end].astype(str).isin(known.get(label.value, set())).to_numpy() & ~bad
+            if miss.any():
+                rows = d[miss]
+                parts.append(
+                    pd.DataFrame(
+                        {
+                            "source": rows["source"].astype(str).to_numpy() if "source" in rows else "",
+                            "line": rows["_line"].to_numpy() if "_line" in rows else np.nan,
+                            "entity": f"{rf.type.value}({rf.src_label.value}->{rf.dst_label.value})",
+                            "id": (rows["src"].astype(str) + "->" + rows["dst"].astype(str)).to_numpy(),
+                            "column": end,
+                            "value": rows[end].astype(str).to_numpy(),
+                            "reason": f"unknown_{label.value}",
+                        }
+                    )
+                )
+                bad |= miss
+        rels.append(rf if not bad.any() else RelFrame(rf.type, rf.src_label, rf.dst_label, d[~bad].reset_index(drop=True)))
+    rejects = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    return GraphData(list(graph.nodes), rels), rejects
+
+
+def _count_unknown(report: Any, unknown: pd.DataFrame) -> None:
+    for entity, n in unknown.groupby("entity").size().items():
+        counts = report.entities.get(entity)
+        if counts is not None:
+            counts.loaded -= int(n)
+            counts.rejected += int(n)
 
 
 def load_sample(store: GraphStore, *, progress: bool = False) -> LoadReport:
@@ -208,7 +262,7 @@ def ingest_file(
 
     t0 = time.perf_counter()
     with _bar(progress, f"reading {Path(path).name}") as bar:
-        result = read_file(Path(path), Path(mapping), progress=bar)
+        result = read_file(Path(path), Path(mapping), progress=bar, check_endpoints=False)
     return write_result(
         store, result, dry_run=dry_run, retire=retire, as_of=as_of, rejects_path=rejects_path, started=t0
     )

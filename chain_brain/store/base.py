@@ -43,7 +43,7 @@ class Scope:
     focus : id of a Firm or Plant; its supply neighbourhood ``tiers`` hops away.
     tiers : how many supply hops from ``focus`` (1 = direct suppliers / customers).
     direction : ``"up"`` suppliers, ``"down"`` customers, ``"both"``.
-    as_of : ISO date; only relationships valid on that day (valid_from <= as_of < valid_to).
+    as_of : ISO date; only relationships valid on that day (valid_from <= as_of <= valid_to).
     """
 
     chain: str | None = None
@@ -122,6 +122,10 @@ class GraphStore(Protocol):
 
     def get_node(self, label: NodeLabel | str, node_id: str) -> dict[str, object]:
         """One node's properties; NotFoundError naming the id if absent."""
+        ...
+
+    def existing_ids(self, label: NodeLabel | str, ids: list[str]) -> set[str]:
+        """Which of ``ids`` exist as nodes of ``label``."""
         ...
 
     def search_nodes(self, label: NodeLabel | str, text: str, *, limit: int = 20) -> pd.DataFrame:

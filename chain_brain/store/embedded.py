@@ -392,6 +392,20 @@ class EmbeddedStore:
                     return {k: v for k, v in rec.items() if v is not None}
         raise NotFoundError(f"No {schema.label.value} with id {node_id!r}.")
 
+    def existing_ids(self, label: NodeLabel | str, ids: list[str]) -> set[str]:
+        schema = node_schema(label)
+        with self._lock:
+            if self.schema_version() is None or not ids:
+                return set()
+            with self._tx() as cur:
+                cur.execute("CREATE TEMP TABLE IF NOT EXISTS _probe (id TEXT PRIMARY KEY)")
+                cur.execute("DELETE FROM _probe")
+                cur.executemany("INSERT OR IGNORE INTO _probe(id) VALUES (?)", ((str(i),) for i in ids))
+                rows = cur.execute(
+                    f'SELECT p.id FROM _probe p JOIN "{_node_table(schema.label)}" n ON n.id = p.id'
+                ).fetchall()
+            return {r[0] for r in rows}
+
     def search_nodes(self, label: NodeLabel | str, text: str, *, limit: int = 20) -> pd.DataFrame:
         schema = node_schema(label)
         if limit < 1:

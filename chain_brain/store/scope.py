@@ -2,8 +2,8 @@
 
 One pure function, shared by every store backend, so the scoping rules live in one place:
 
-* **as_of** keeps only temporal relationships valid on that day
-  (``valid_from <= as_of`` and (``valid_to`` empty or ``as_of < valid_to``)).
+* **as_of** keeps only temporal relationships valid on that day: ``valid_from <= as_of``
+  and (``valid_to`` empty or ``as_of <= valid_to``); both ends are inclusive days.
 * **chain** keeps the chain, its segments (``PART_OF``), their members (``IN_SEGMENT``),
   the firms and plants that make the chain's products (``PRODUCES``), the firms operating
   those plants (``OPERATES``), both ends of every ``SUPPLIES`` edge that carries a chain
@@ -46,7 +46,7 @@ def filter_as_of(data: GraphData, as_of: str) -> GraphData:
         if "valid_from" in d.columns or "valid_to" in d.columns:
             vf = d["valid_from"] if "valid_from" in d.columns else pd.Series(None, index=d.index)
             vt = d["valid_to"] if "valid_to" in d.columns else pd.Series(None, index=d.index)
-            ok = (vf.isna() | (vf.astype(str) <= as_of)) & (vt.isna() | (as_of < vt.astype(str)))
+            ok = (vf.isna() | (vf.astype(str) <= as_of)) & (vt.isna() | (as_of <= vt.astype(str)))
             d = d[ok.to_numpy()]
         rels.append(RelFrame(rf.type, rf.src_label, rf.dst_label, d.reset_index(drop=True)))
     return GraphData(list(data.nodes), rels)

@@ -23,8 +23,8 @@ def test_no_twins_yet_is_a_clear_error(sample_store: GraphStore) -> None:
 
 def test_create_twins_from_gem_capacities(sample_store: GraphStore) -> None:
     summary = twins.create_twins(sample_store)
-    assert summary.plants == 865
-    assert summary.processes["EAF"] == 522 and summary.processes["BF"] == 349
+    assert summary.plants == 868
+    assert summary.processes["EAF"] == 525 and summary.processes["BF"] == 349  # incl. the 3 oldest works
     units = twins.fleet_overview(sample_store)
     jijel = units[units["plant_id"] == PLANT].set_index("process")
     # nameplate per week = ttpa x 1000 / (365.2425 / 7) tonnes

@@ -159,3 +159,10 @@ def test_runs_round_trip(store: GraphStore) -> None:
     store.delete_run("analysis", "r2")
     with pytest.raises(NotFoundError, match="r2"):
         store.load_run("analysis", "r2")
+
+
+def test_existing_ids(store: GraphStore) -> None:
+    store.write(small_chain())
+    assert store.existing_ids("Firm", ["ore", "ghost", "lead", "ore"]) == {"ore", "lead"}
+    assert store.existing_ids("Plant", ["ore"]) == set()
+    assert store.existing_ids("Firm", []) == set()
