@@ -220,10 +220,15 @@ def final_output_reach(
             masks = new
         weights = np.zeros(n_words * 64)
         weights[:k] = y[chunk]
-        rows = max(1, int(max_bytes // (n_words * 64 * 5)))
+        # byte lookup: table[j, v] = sum of the weights of the bits set in byte value v at
+        # byte position j (little-endian words, so bit b of byte j is final 8 j + b)
+        bits256 = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1, bitorder="little")
+        table = weights.reshape(-1, 8) @ bits256.T.astype(float)
+        as_bytes = masks.view(np.uint8)
+        cols = np.arange(as_bytes.shape[1])
+        rows = max(1, int(max_bytes // (as_bytes.shape[1] * 8)))
         for r0 in range(0, n, rows):
-            bits = np.unpackbits(masks[r0 : r0 + rows].view(np.uint8), axis=1, bitorder="little")
-            reach[r0 : r0 + rows] += bits.astype(np.float32) @ weights.astype(np.float32)
+            reach[r0 : r0 + rows] += table[cols[None, :], as_bytes[r0 : r0 + rows]].sum(axis=1)
     return reach / total
 
 
