@@ -132,7 +132,10 @@ class _Network:
     group_node: np.ndarray
     group_req: np.ndarray
     final: np.ndarray
-    members: pd.DataFrame
+    chain_pairs: pd.DataFrame
+    offer_node: np.ndarray
+    offer_product: np.ndarray
+    offer_share: np.ndarray
 
 
 def _network(graph: ChainGraph) -> _Network:
@@ -148,13 +151,26 @@ def _network(graph: ChainGraph) -> _Network:
     outdeg = np.bincount(graph.sup_src, minlength=n)
     indeg = np.bincount(graph.sup_dst, minlength=n)
     final = (outdeg == 0) & (indeg > 0)
+    m = segment_members(graph)
+    chain = graph.segment_chain[m["segment"].to_numpy()]
+    chain_pairs = pd.DataFrame({"chain": chain, "node": m["node"].to_numpy()})
+    chain_pairs = chain_pairs[chain_pairs["chain"] >= 0].drop_duplicates()
+    o = graph.offers
+    onode = o["node"].to_numpy()
+    node_tot = np.bincount(onode, weights=o["weight"].to_numpy(), minlength=n)
+    share = np.where(
+        node_tot[onode] > 0, o["weight"].to_numpy() / np.maximum(node_tot[onode], 1e-300), 0.0
+    )
     return _Network(
         base_out=base_out,
         edge_group=edge_group,
         group_node=group_node,
         group_req=group_req,
         final=final,
-        members=segment_members(graph),
+        chain_pairs=chain_pairs,
+        offer_node=onode,
+        offer_product=o["product"].to_numpy(),
+        offer_share=share,
     )
 
 
@@ -198,24 +214,21 @@ def _simulate(
     stock = cover * req
     usable = req > 0
     safe_req = np.where(usable, req, 1.0)
-    is_down = np.zeros(n, dtype=bool)
-    is_down[down] = True
     frac = np.ones(n)
+    frac[down] = 0.0
     for t in range(min(duration, horizon)):
         draw = np.zeros_like(req)
         for _ in range(max_iter):
             missing = np.bincount(e_local, weights=vol * (1.0 - frac[src]), minlength=len(req))
-            recv = req - missing
             draw = np.minimum(missing, stock)
-            avail = np.where(usable, np.minimum(1.0, (recv + draw) / safe_req), 1.0)
-            new = frac.copy()
-            if len(nodes_in):
-                new[nodes_in] = np.minimum(frac[nodes_in], np.minimum.reduceat(avail, starts))
-            new[is_down] = 0.0
-            if np.abs(new[affected] - frac[affected]).max(initial=0.0) < 1e-12:
-                frac = new
+            avail = np.where(usable, np.minimum(1.0, (req - missing + draw) / safe_req), 1.0)
+            if not len(nodes_in):
                 break
-            frac = new
+            old = frac[nodes_in]
+            new = np.minimum(old, np.minimum.reduceat(avail, starts))
+            frac[nodes_in] = new
+            if np.abs(new - old).max(initial=0.0) < 1e-12:
+                break
         stock = stock - draw
         out[t] = frac
     # after recovery every supplier delivers in full again: output returns to normal
@@ -244,14 +257,9 @@ def _tables(
         }
     ).sort_values("output_at_risk", ascending=False, kind="stable")
     # per product: split node loss by its offers
-    o = graph.offers
-    node_tot = np.bincount(o["node"], weights=o["weight"], minlength=graph.n_nodes)
-    onode = o["node"].to_numpy()
-    share = np.where(
-        node_tot[onode] > 0, o["weight"].to_numpy() / np.maximum(node_tot[onode], 1e-300), 0.0
-    )
-    p_lost = pd.Series(lost[onode] * share).groupby(o["product"].to_numpy()).sum()
-    p_base = pd.Series(base[onode] * share).groupby(o["product"].to_numpy()).sum()
+    onode, share = net.offer_node, net.offer_share
+    p_lost = pd.Series(lost[onode] * share).groupby(net.offer_product).sum()
+    p_base = pd.Series(base[onode] * share).groupby(net.offer_product).sum()
     prods = p_lost.index.to_numpy()
     by_product = pd.DataFrame(
         {
@@ -277,10 +285,7 @@ def _tables(
             "share_lost": f_lost[firms] / np.where(f_base[firms] > 0, f_base[firms], 1.0),
         }
     ).sort_values("output_at_risk", ascending=False, kind="stable")
-    m = net.members
-    chain = graph.segment_chain[m["segment"].to_numpy()]
-    pairs = pd.DataFrame({"chain": chain, "node": m["node"].to_numpy()})
-    pairs = pairs[pairs["chain"] >= 0].drop_duplicates()
+    pairs = net.chain_pairs
     cn = pairs["node"].to_numpy()
     c_lost = pd.Series(lost[cn]).groupby(pairs["chain"].to_numpy()).sum()
     c_base = pd.Series(base[cn]).groupby(pairs["chain"].to_numpy()).sum()
