@@ -30,6 +30,8 @@ app = typer.Typer(
 )
 neo4j_app = typer.Typer(help="Run a local Neo4j 5.26 server (embedded DBMS with Bolt).", no_args_is_help=True)
 app.add_typer(neo4j_app, name="neo4j")
+key_app = typer.Typer(help="API keys: create one for a role (and a chain-lead's chain).", no_args_is_help=True)
+app.add_typer(key_app, name="api-key")
 twins_app = typer.Typer(help="Per-plant digital twins: create, feed telemetry, state, forecast.", no_args_is_help=True)
 app.add_typer(twins_app, name="twins")
 
@@ -379,10 +381,90 @@ def twins_status(plant: Annotated[str, typer.Argument(help="Plant id.")], store:
         con.print(changes.tail(10).to_string(index=False))
 
 
+@app.command()
+def ingest(
+    source: Annotated[str, typer.Argument(help="A file (CSV, XLSX, Parquet, JSON) or, without --mapping, a dataset name.")],
+    mapping: Annotated[Path | None, typer.Option("--mapping", "-m", help="YAML column mapping of the file.")] = None,
+    data_dir: Annotated[Path, typer.Option(help="Folder of the named real datasets.")] = Path("../shared/data"),
+    store: StoreOpt = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate only; write nothing.")] = False,
+    rejects: Annotated[Path | None, typer.Option(help="Where to write the rejects CSV.")] = None,
+    max_reject_share: Annotated[float, typer.Option(help="Exit 1 when more than this share (0..1) of rows is rejected.")] = 0.05,
+    retire: Annotated[bool, typer.Option(help="Close supply facts of the same source this snapshot no longer states.")] = False,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Date of this snapshot (for --retire).")] = None,
+) -> None:
+    """Read, validate and load a file with its mapping, or a named real dataset
+    (gem-steel, apple-suppliers, scms, bea-io, hs2022, gbt4754)."""
+    from chain_brain.services.loading import ingest_dataset, ingest_file
+
+    s = _open(store)
+    rejects_path = rejects or Path(f"rejects-{Path(source).stem}.csv")
+    if mapping is not None:
+        report = ingest_file(
+            s, source, mapping, dry_run=dry_run, retire=retire, as_of=as_of,
+            rejects_path=rejects_path, progress=True,
+        )
+    else:
+        if Path(source).exists():
+            raise typer.BadParameter(f"{source!r} is a file: give its --mapping YAML.")
+        report = ingest_dataset(s, source, data_dir, dry_run=dry_run, rejects_path=rejects_path, progress=True)
+    _console().print(report.render())
+    share = report.rejected / max(report.rejected + report.loaded, 1)
+    if share > max_reject_share:
+        Console(stderr=True).print(
+            f"error: {share:.1%} of rows rejected (more than --max-reject-share {max_reject_share:.1%}); "
+            f"see {report.rejects_path}"
+        )
+        raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    store: StoreOpt = None,
+) -> None:
+    """Serve the HTTP API (OpenAPI at /docs) on the store."""
+    from chain_brain.api import serve as run
+
+    run(_settings(store), host=host, port=port)
+
+
+@app.command()
+def dashboard(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8050,
+    store: StoreOpt = None,
+) -> None:
+    """Serve the Dash monitoring views on the store."""
+    from dashboards.app import serve as run
+
+    run(_settings(store), host=host, port=port)
+
+
+@key_app.command("create")
+def api_key_create(
+    role: Annotated[str, typer.Option(help="admin, analyst, chain-lead or viewer.")],
+    tenant: Annotated[str | None, typer.Option(help="Organisation the key belongs to.")] = None,
+    chain: Annotated[str | None, typer.Option(help="Chain a chain-lead key may see.")] = None,
+    firm: Annotated[str | None, typer.Option(help="The chain-lead's own firm id.")] = None,
+    keys_file: Annotated[Path | None, typer.Option(help="Keys file (hashed keys only).")] = None,
+) -> None:
+    """Create an API key; the key is printed once and stored only as a salted hash."""
+    from chain_brain.api.app import DEFAULT_KEYS_FILE
+    from chain_brain.services.security import create_api_key
+
+    path = keys_file or Path(Settings().api_keys_file or DEFAULT_KEYS_FILE)
+    key = create_api_key(path, role, tenant, chain=chain, firm=firm)
+    _console().print(f"{key}\n(stored hashed in {path}; it cannot be shown again)")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app, print project errors as one line (exit 2)."""
     try:
-        app(args=argv, standalone_mode=False)
+        code = app(args=argv, standalone_mode=False)
+        if isinstance(code, int) and code != 0:  # typer.Exit(n) comes back as a return value
+            sys.exit(code)
     except ChainBrainError as exc:
         Console(stderr=True).print(f"[red]error:[/red] {exc}", highlight=False)
         sys.exit(2)
