@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 import flask
 
+from chain_brain.services import monitoring
 from chain_brain.services.chains import ChainMap, ChainSummary, chain_map, list_chains
 from chain_brain.services.security import (
     KeyRing,
@@ -36,7 +37,6 @@ from chain_brain.services.security import (
 from chain_brain.settings import Settings
 from chain_brain.store import GraphStore, RunRecord, Scope
 from chain_brain.twins import TwinFleet
-from dashboards import interim_services
 from graph_schema.errors import ChainBrainError, NotFoundError
 from graph_schema.frames import GraphData
 
@@ -215,7 +215,7 @@ class DashContext:
 
     def fleet(self, principal: Principal, chain: str | None) -> TwinFleet:
         """The stored twin fleet (``services.twins.load_fleet``), or, when no twins were
-        created yet, one built from the chain's surveyed capacities (interim)."""
+        created yet, one built from the chain's surveyed capacities ."""
         cid = self.chain_for(principal, chain)
 
         def load() -> TwinFleet:
@@ -226,7 +226,7 @@ class DashContext:
             return (
                 stored
                 if stored is not None
-                else interim_services.build_fleet(self.snapshot(Scope(chain=cid)))
+                else monitoring.build_fleet(self.snapshot(Scope(chain=cid)))
             )
 
         return self.cached(("fleet", cid), load)

@@ -137,6 +137,18 @@ class GraphData:
             return pd.DataFrame({c: pd.Series(dtype="object") for c in node_columns(label)})
         return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
 
+    def rel_table(self, rel_type: RelType | str) -> pd.DataFrame:
+        """All relationships of ``rel_type`` in one table, with ``src_label`` and
+        ``dst_label`` columns (an empty table with the endpoint columns if none)."""
+        frames = [
+            rf.data.assign(src_label=rf.src_label.value, dst_label=rf.dst_label.value)
+            for rf in self.rel_frames(rel_type)
+            if len(rf)
+        ]
+        if not frames:
+            return pd.DataFrame(columns=["src", "dst", "key", "src_label", "dst_label"])
+        return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+
     def rel_frames(self, rel_type: RelType | str) -> list[RelFrame]:
         rel_type = RelType(rel_type)
         return [f for f in self.rels if f.type == rel_type]

@@ -12,11 +12,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from chain_brain.store import GraphStore, Scope
 from graph_schema.errors import NotFoundError
 from graph_schema.frames import GraphData
 from graph_schema.model import NodeLabel, RelType
-
-from chain_brain.store import GraphStore, Scope
 
 __all__ = ["ChainSummary", "ChainMap", "list_chains", "chain_map", "segment_members"]
 
@@ -61,17 +60,6 @@ def _opt(v: object) -> str | None:
     return None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
 
 
-def _rel_table(data: GraphData, rel_type: RelType) -> pd.DataFrame:
-    frames = [
-        rf.data.assign(src_label=rf.src_label.value, dst_label=rf.dst_label.value)
-        for rf in data.rel_frames(rel_type)
-        if len(rf)
-    ]
-    if not frames:
-        return pd.DataFrame(columns=["src", "dst", "key", "src_label", "dst_label"])
-    return pd.concat(frames, ignore_index=True)
-
-
 def segment_members(data: GraphData, chain_id: str) -> pd.DataFrame:
     """Who belongs to which segment of ``chain_id``: columns segment, label, id, via.
 
@@ -82,25 +70,25 @@ def segment_members(data: GraphData, chain_id: str) -> pd.DataFrame:
     """
     segs = data.node_table(NodeLabel.CHAIN_SEGMENT)
     seg_ids = set(segs.loc[segs["chain"] == chain_id, "id"])
-    inseg = _rel_table(data, RelType.IN_SEGMENT)
+    inseg = data.rel_table(RelType.IN_SEGMENT)
     inseg = inseg[inseg["dst"].isin(seg_ids)]
     direct = pd.DataFrame(
         {"segment": inseg["dst"], "label": inseg["src_label"], "id": inseg["src"], "via": "IN_SEGMENT"}
     )
     products = direct[direct["label"] == NodeLabel.PRODUCT.value]
-    produces = _rel_table(data, RelType.PRODUCES)
+    produces = data.rel_table(RelType.PRODUCES)
     made = produces.merge(products[["id", "segment"]], left_on="dst", right_on="id", suffixes=("", "_p"))
     makers = pd.DataFrame(
         {"segment": made["segment"], "label": made["src_label"], "id": made["src"], "via": "PRODUCES"}
     )
-    operates = _rel_table(data, RelType.OPERATES)
+    operates = data.rel_table(RelType.OPERATES)
     plants = pd.concat([direct, makers])
     plants = plants[plants["label"] == NodeLabel.PLANT.value]
     op = operates.merge(plants[["id", "segment"]], left_on="dst", right_on="id", suffixes=("", "_p"))
     owners = pd.DataFrame(
         {"segment": op["segment"], "label": NodeLabel.FIRM.value, "id": op["src"], "via": "OPERATES"}
     )
-    sup = _rel_table(data, RelType.SUPPLIES)
+    sup = data.rel_table(RelType.SUPPLIES)
     if "product" in sup.columns:
         shipped = sup.merge(products[["id", "segment"]], left_on="product", right_on="id", suffixes=("", "_p"))
         shippers = pd.DataFrame(
@@ -123,7 +111,7 @@ def chain_map(store: GraphStore, chain_id: str, *, as_of: str | None = None) -> 
     segs = segs[segs["chain"] == chain_id].sort_values(["order", "id"])
     members = segment_members(data, chain_id)
     counts = members.groupby(["segment", "label"]).size().unstack(fill_value=0)
-    produces = _rel_table(data, RelType.PRODUCES)
+    produces = data.rel_table(RelType.PRODUCES)
     seg_products = members[members["label"] == NodeLabel.PRODUCT.value][["segment", "id"]]
     cap = produces.merge(seg_products, left_on="dst", right_on="id")
     if "capacity" in cap.columns and len(cap):
@@ -144,7 +132,7 @@ def chain_map(store: GraphStore, chain_id: str, *, as_of: str | None = None) -> 
 def _segment_flows(data: GraphData, members: pd.DataFrame) -> pd.DataFrame:
     """Supply between segments: a SUPPLIES edge counts from the segment of the product it
     carries to the segment the customer belongs to."""
-    sup = _rel_table(data, RelType.SUPPLIES)
+    sup = data.rel_table(RelType.SUPPLIES)
     cols = ["from_segment", "to_segment", "edges", "volume"]
     if sup.empty or "product" not in sup.columns:
         return pd.DataFrame(columns=cols)

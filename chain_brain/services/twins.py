@@ -14,9 +14,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from graph_schema.errors import NotFoundError, ValidationError
-from graph_schema.model import NodeLabel
-
 from chain_brain.store import GraphStore, RunRecord, Scope
 from chain_brain.twins import (
     BatchReport,
@@ -28,6 +25,9 @@ from chain_brain.twins import (
     fleet_from_plant_records,
     forecast_capacity,
 )
+from graph_schema.errors import NotFoundError, ValidationError
+from graph_schema.frames import GraphData
+from graph_schema.model import NodeLabel, RelType
 
 __all__ = [
     "TWINS",
@@ -42,6 +42,7 @@ __all__ = [
     "plant_forecast",
     "twin_capacity",
     "feed_power_load",
+    "plant_process_records",
     "TwinSummary",
 ]
 
@@ -56,30 +57,23 @@ class TwinSummary:
     processes: dict[str, int]
 
 
-def _plant_records(store: GraphStore, scope: Scope | None) -> pd.DataFrame:
-    data = store.snapshot(scope)
-    rows = []
-    for rf in data.rel_frames("PRODUCES"):
-        if rf.src_label is not NodeLabel.PLANT or not len(rf):
-            continue
-        d = rf.data
-        if "process" not in d.columns or "capacity" not in d.columns:
-            continue
-        ok = d["process"].notna() & (d["capacity"].fillna(0) > 0)
-        unit = d.get("unit", pd.Series("kt", index=d.index)).fillna("kt")
-        factor = np.where(unit.astype(str).str.lower() == "t", 1e-3, 1.0)  # to thousand tonnes
-        rows.append(
-            pd.DataFrame(
-                {
-                    "plant_id": d.loc[ok, "src"].astype(str),
-                    "process": d.loc[ok, "process"].astype(str),
-                    "capacity_ttpa": d.loc[ok, "capacity"].to_numpy(dtype=float) * factor[ok.to_numpy()],
-                }
-            )
-        )
-    if not rows:
+def plant_process_records(data: GraphData) -> pd.DataFrame:
+    """``plant_id``, ``process``, ``capacity_ttpa`` from ``PRODUCES`` rows that name a process
+    and give a capacity in kt per year (the input of ``fleet_from_plant_records``)."""
+    prod = data.rel_table(RelType.PRODUCES)
+    if prod.empty or "process" not in prod.columns:
         return pd.DataFrame(columns=["plant_id", "process", "capacity_ttpa"])
-    return pd.concat(rows, ignore_index=True)
+    cap = pd.to_numeric(prod["capacity"], errors="coerce")
+    unit = prod.get("unit", pd.Series("kt", index=prod.index)).fillna("kt")
+    keep = prod["process"].notna() & cap.notna() & (cap >= 0) & (unit == "kt")
+    keep &= prod["src_label"] == NodeLabel.PLANT.value
+    return pd.DataFrame(
+        {
+            "plant_id": prod.loc[keep, "src"].astype(str),
+            "process": prod.loc[keep, "process"].astype(str),
+            "capacity_ttpa": cap[keep],
+        }
+    ).reset_index(drop=True)
 
 
 def save_fleet(store: GraphStore, fleet: TwinFleet) -> None:
@@ -113,7 +107,7 @@ def _require_fleet(store: GraphStore) -> TwinFleet:
 def create_twins(store: GraphStore, *, scope: Scope | None = None) -> TwinSummary:
     """One twin per plant with a capacity by process (e.g. the GEM steel plants); replaces
     any stored fleet."""
-    records = _plant_records(store, scope)
+    records = plant_process_records(store.snapshot(scope))
     if records.empty:
         raise ValidationError("No plant has a PRODUCES capacity with a process; nothing to twin.")
     fleet = fleet_from_plant_records(records)

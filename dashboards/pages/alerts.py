@@ -8,11 +8,11 @@ import pandas as pd
 from dash import html
 from dash.development.base_component import Component
 
+from chain_brain.services.monitoring import capacity_drop_alerts, new_chokepoints, ttr_alerts
 from dashboards import ids
 from dashboards.components import guard, message, page, table
 from dashboards.context import DashContext
 from dashboards.i18n import Lang, t
-from dashboards.interim_services import capacity_drop_alerts, new_chokepoints, ttr_alerts
 
 __all__ = ["register"]
 

@@ -7,11 +7,11 @@ import dash
 from dash import Input, Output, State, dcc, html
 from dash.development.base_component import Component
 
+from chain_brain.services.monitoring import SupplierView, lead_firm_options, supplier_view
 from dashboards import figures, ids
 from dashboards.components import guard, options, page, table
 from dashboards.context import DashContext
 from dashboards.i18n import Lang, t
-from dashboards.interim_services import SupplierView, lead_firm_options, supplier_view
 from graph_schema.errors import NotFoundError
 
 __all__ = ["register"]

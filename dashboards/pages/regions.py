@@ -7,12 +7,12 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html
 from dash.development.base_component import Component
 
+from chain_brain.services.monitoring import concentration, hhi, plant_capacity
 from chain_brain.store import Scope
 from dashboards import figures, ids
 from dashboards.components import guard, options, page
 from dashboards.context import DashContext
 from dashboards.i18n import Lang, t
-from dashboards.interim_services import concentration, hhi, plant_capacity
 
 __all__ = ["register", "TOPOJSON_URL"]
 

@@ -8,12 +8,12 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html
 from dash.development.base_component import Component
 
+from chain_brain.services.monitoring import lead_firm_options, plant_capacity
 from chain_brain.store import RunRecord, Scope
 from dashboards import figures, ids
 from dashboards.components import guard, message, options, page, table
 from dashboards.context import DashContext
 from dashboards.i18n import Lang, t
-from dashboards.interim_services import lead_firm_options, plant_capacity
 
 __all__ = ["register", "render_run", "headline"]
 

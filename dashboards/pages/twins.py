@@ -7,11 +7,11 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html
 from dash.development.base_component import Component
 
+from chain_brain.services.monitoring import fleet_overview, plant_forecast
 from dashboards import figures, ids
 from dashboards.components import guard, message, page, table
 from dashboards.context import DashContext
 from dashboards.i18n import Lang, t
-from dashboards.interim_services import fleet_overview, plant_forecast
 
 __all__ = ["register"]
 

@@ -1,4 +1,4 @@
-"""Pure figure builders, UI strings and interim services on hand-made frames with known answers."""
+"""Pure figure builders, UI strings and monitoring services on hand-made frames with known answers."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from chain_brain.services import monitoring
 from chain_brain.store import RunRecord
 from chain_brain.twins import fleet_from_plant_records
-from dashboards import figures, i18n, interim_services
+from dashboards import figures, i18n
 from graph_schema.frames import GraphData, NodeFrame, RelFrame
 from graph_schema.model import NodeLabel, RelType
 
@@ -125,13 +126,13 @@ def test_concentration_and_hhi_known_answers() -> None:
     frame = pd.DataFrame(
         {"country": ["A", "B", "A", None, "C"], "capacity": [30.0, 20.0, 30.0, 20.0, 0.0]}
     )
-    out = interim_services.concentration(frame, "country")
+    out = monitoring.concentration(frame, "country")
     assert out.to_dict("list") == {
         "key": ["A", "(unknown)", "B"],
         "capacity": [60.0, 20.0, 20.0],
         "share": [0.6, 0.2, 0.2],
     }
-    assert interim_services.hhi(out["share"]) == pytest.approx(0.36 + 0.04 + 0.04)
+    assert monitoring.hhi(out["share"]) == pytest.approx(0.36 + 0.04 + 0.04)
     fig = figures.concentration_figure(out, "t")
     assert list(fig.data[0].y) == ["B", "(unknown)", "A"]  # largest on top, ties by name
     assert list(fig.data[0].text) == ["20.0%", "20.0%", "60.0%"]
@@ -286,7 +287,7 @@ def _supply_graph() -> GraphData:
 
 
 def test_supplier_tiers_walk_up_through_the_operated_plant() -> None:
-    tiers = interim_services.supplier_tiers(_supply_graph(), "lead")
+    tiers = monitoring.supplier_tiers(_supply_graph(), "lead")
     assert dict(zip(tiers["id"], tiers["tier"], strict=True)) == {
         "s1": 1,
         "s2": 1,
@@ -295,14 +296,14 @@ def test_supplier_tiers_walk_up_through_the_operated_plant() -> None:
         "m1": 3,
         "M": 3,  # m1's plant stands with it
     }
-    assert set(interim_services.supplier_tiers(_supply_graph(), "lead", max_tiers=1)["id"]) == {
+    assert set(monitoring.supplier_tiers(_supply_graph(), "lead", max_tiers=1)["id"]) == {
         "s1",
         "s2",
     }
 
 
 def test_supplier_view_exposure_risk_substitutes_and_matching() -> None:
-    v = interim_services.supplier_view(_supply_graph(), "lead")
+    v = monitoring.supplier_view(_supply_graph(), "lead")
     assert v.n_suppliers == 5 and v.n_tiers == 3
     assert v.exposure.set_index("country")["suppliers"].to_dict() == {
         "CHN": 2.0,
@@ -321,7 +322,7 @@ def test_supplier_view_exposure_risk_substitutes_and_matching() -> None:
 
 
 def test_plant_capacity_sums_process_capacities_and_names_the_operator() -> None:
-    out = interim_services.plant_capacity(_supply_graph()).set_index("id")
+    out = monitoring.plant_capacity(_supply_graph()).set_index("id")
     assert out.loc["L", "capacity"] == 500.0 and out.loc["M", "operator"] == "m1"
 
 
@@ -332,13 +333,13 @@ def test_fleet_overview_and_forecast_from_surveyed_capacity() -> None:
         )
     )
     data = GraphData([_nf(NodeLabel.PLANT, id=["A"], name=["Plant A"], country=["CHN"])], [])
-    ov = interim_services.fleet_overview(fleet, data)
+    ov = monitoring.fleet_overview(fleet, data)
     assert ov[["plant_id", "name", "units", "running"]].values.tolist() == [["A", "Plant A", 2, 2]]
     assert ov.loc[0, "nameplate_t_week"] == pytest.approx(
         20_000.0
     )  # 521.775 kt/a = 10,000 t/week each
     assert math.isnan(ov.loc[0, "utilisation"])
-    fc = interim_services.plant_forecast(fleet, "A", horizon_weeks=3)
+    fc = monitoring.plant_forecast(fleet, "A", horizon_weeks=3)
     assert list(fc["week"]) == [1, 2, 3] and fc["nameplate"].tolist() == pytest.approx(
         [20_000.0] * 3
     )
@@ -354,7 +355,7 @@ def test_ttr_alerts_from_a_sweep_and_from_the_summary() -> None:
             "loss": [1.0, 2.0, 0.0],
         }
     )
-    swept = interim_services.ttr_alerts(RunRecord("scenario", "r", tables={"nodes": nodes}))
+    swept = monitoring.ttr_alerts(RunRecord("scenario", "r", tables={"nodes": nodes}))
     assert list(swept["node"]) == ["a", "b"] and swept["gap"].tolist() == [3.0, 0.5]
     run = RunRecord(
         "scenario",
@@ -362,8 +363,8 @@ def test_ttr_alerts_from_a_sweep_and_from_the_summary() -> None:
         params={"disrupted": ["p1"]},
         summary={"ttr_weeks": 4.0, "tts_weeks": 1.5, "loss": 9.0},
     )
-    assert interim_services.ttr_alerts(run)[["node", "gap"]].values.tolist() == [["p1", 2.5]]
-    assert interim_services.ttr_alerts(
+    assert monitoring.ttr_alerts(run)[["node", "gap"]].values.tolist() == [["p1", 2.5]]
+    assert monitoring.ttr_alerts(
         RunRecord("scenario", "r", summary={"ttr_weeks": 1.0, "tts_weeks": 2.0})
     ).empty
 
@@ -385,5 +386,5 @@ def test_new_chokepoints_between_two_runs() -> None:
             )
         },
     )
-    assert list(interim_services.new_chokepoints(new, old)["product_id"]) == ["y"]
-    assert list(interim_services.new_chokepoints(new, None)["product_id"]) == ["x", "y"]
+    assert list(monitoring.new_chokepoints(new, old)["product_id"]) == ["y"]
+    assert list(monitoring.new_chokepoints(new, None)["product_id"]) == ["x", "y"]

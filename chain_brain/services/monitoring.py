@@ -1,10 +1,9 @@
-"""Use cases the dashboards need that ``chain_brain.services`` does not offer yet.
+"""Monitoring views shared by the dashboards and the API: regional distribution, the
+chain-lead's supplier view (tiers, exposure, substitutes, supply-demand matching), the
+plant-twin fleet overview and the alerts.
 
-**Interim**: every function here belongs in ``chain_brain/services/`` (regions, chain-lead,
-twins and alerts services) so that the API can serve the same numbers; the pages call them
-through :class:`dashboards.context.DashContext` only, so moving them is a one-line change
-per function.  They are pure functions of a snapshot (:class:`GraphData`), a twin fleet or
-stored runs; none of them queries the store row by row.
+They are pure functions of a snapshot (:class:`GraphData`), a twin fleet or stored runs;
+none of them queries the store row by row.
 
 Aggregates, never node-by-node lists, are what they return for big graphs: tiers of a
 supply neighbourhood, capacity per country or region, spare capacity per product.
@@ -18,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from chain_brain.services.twins import plant_process_records
 from chain_brain.store import RunRecord
 from chain_brain.twins import TwinFleet, fleet_from_plant_records, forecast_capacity
 from graph_schema.frames import GraphData
@@ -46,14 +46,7 @@ _SUPPLY = (NodeLabel.FIRM.value, NodeLabel.PLANT.value)
 
 def rel_table(data: GraphData, rel_type: RelType) -> pd.DataFrame:
     """All relationships of one type with ``src_label`` / ``dst_label`` columns."""
-    frames = [
-        rf.data.assign(src_label=rf.src_label.value, dst_label=rf.dst_label.value)
-        for rf in data.rel_frames(rel_type)
-        if len(rf)
-    ]
-    if not frames:
-        return pd.DataFrame(columns=["src", "dst", "key", "src_label", "dst_label"])
-    return pd.concat(frames, ignore_index=True)
+    return data.rel_table(rel_type)
 
 
 def _name(table: pd.DataFrame) -> pd.Series:
@@ -337,25 +330,6 @@ def supplier_view(data: GraphData, firm: str, *, max_tiers: int = 3) -> Supplier
 
 
 # ---------------------------------------------------------------------------- twins
-
-
-def plant_process_records(data: GraphData) -> pd.DataFrame:
-    """``plant_id``, ``process``, ``capacity_ttpa`` from ``PRODUCES`` rows that name a process
-    and give a capacity in kt per year (the input of ``fleet_from_plant_records``)."""
-    prod = rel_table(data, RelType.PRODUCES)
-    if prod.empty or "process" not in prod.columns:
-        return pd.DataFrame(columns=["plant_id", "process", "capacity_ttpa"])
-    cap = pd.to_numeric(prod["capacity"], errors="coerce")
-    unit = prod.get("unit", pd.Series("kt", index=prod.index)).fillna("kt")
-    keep = prod["process"].notna() & cap.notna() & (cap >= 0) & (unit == "kt")
-    keep &= prod["src_label"] == NodeLabel.PLANT.value
-    return pd.DataFrame(
-        {
-            "plant_id": prod.loc[keep, "src"].astype(str),
-            "process": prod.loc[keep, "process"].astype(str),
-            "capacity_ttpa": cap[keep],
-        }
-    ).reset_index(drop=True)
 
 
 def build_fleet(data: GraphData) -> TwinFleet:
