@@ -79,3 +79,17 @@ def test_analyse_prints_and_exports(sample_store, tmp_path: Path, capsys: pytest
     chokepoints = pd.read_csv(tmp_path / "res" / "chokepoints.csv")
     assert "steel:crude-steel" in set(chokepoints["product_id"])
     assert len(sample_store.list_runs("analysis")) == 1
+
+
+def test_synthetic_graph_loads_and_analyses(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "syn.db")
+    code, out, _ = run(capsys, "synthetic", "--scale", "0.005", "--store", db)
+    assert code == 0 and "wrote" in out
+    from chain_brain.store import open_store
+
+    counts = open_store(db).counts()
+    assert counts["Firm"] == 750 and counts["SUPPLIES"] > 0
+    code, out, _ = run(capsys, "analyse", "--store", db, "--top", "3")
+    assert code == 0 and "Product chokepoints" in out
+    code, _, err = run(capsys, "synthetic", "--scale", "5", "--store", db)
+    assert code != 0 and "--scale" in err
