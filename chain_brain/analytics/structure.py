@@ -143,9 +143,10 @@ def _dominator_tree(graph: ChainGraph) -> np.ndarray:
     ``idom`` with ``n`` for nodes dominated only by the super-source and -1 for nodes
     outside the supply network.
     """
-    g = graph.igraph
+    from scipy.sparse.csgraph import connected_components
+
     n = graph.n_nodes
-    comp = np.asarray(g.connected_components(mode="strong").membership)
+    _, comp = connected_components(graph.supply_pattern, directed=True, connection="strong")
     src_c, dst_c = comp[graph.sup_src], comp[graph.sup_dst]
     external = src_c != dst_c
     has_input = np.zeros(comp.max() + 1 if n else 0, dtype=bool)
