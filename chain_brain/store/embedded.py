@@ -14,13 +14,15 @@ import io
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from chain_brain.store.base import RunRecord, Scope, WriteResult
+from chain_brain.store.scope import EdgeRow, apply_scope, read_scoped
 from graph_schema.errors import NotFoundError, StoreError, StoreUnavailableError, ValidationError
 from graph_schema.frames import (
     PROVENANCE_COLUMNS,
@@ -42,9 +44,6 @@ from graph_schema.model import (
     node_schema,
 )
 
-from chain_brain.store.base import RunRecord, Scope, WriteResult
-from chain_brain.store.scope import apply_scope
-
 __all__ = ["EmbeddedStore", "describe_rejects"]
 
 _SQL_TYPE = {
@@ -55,6 +54,14 @@ _SQL_TYPE = {
     PropType.INT: "INTEGER",
 }
 _REL_ENDS = ["src_label", "src", "dst_label", "dst", "key"]
+# property lookups of scoped snapshots (see chain_brain.store.scope.read_scoped)
+_SCOPE_NODE_INDEXES = (
+    (NodeLabel.CHAIN_SEGMENT, "chain"),
+    (NodeLabel.FIRM, "region"),
+    (NodeLabel.FIRM, "country"),
+    (NodeLabel.PLANT, "region"),
+    (NodeLabel.PLANT, "country"),
+)
 
 
 def _node_table(label: NodeLabel) -> str:
@@ -118,6 +125,21 @@ class EmbeddedStore:
             raise StoreUnavailableError(f"Cannot open embedded store {self.uri!r}: {exc}") from exc
         self._lock = threading.RLock()
         check_version(self.schema_version(), self.uri)
+        if self.schema_version() is not None:
+            self._add_scope_indexes()
+
+    def _add_scope_indexes(self) -> None:
+        """Indexes of scoped reads missing from files written by older code (best effort:
+        a read-only file stays as it is and scoped reads merely scan)."""
+        try:
+            with self._tx() as cur:
+                for label, column in _SCOPE_NODE_INDEXES:
+                    t = _node_table(label)
+                    cur.execute(f'CREATE INDEX IF NOT EXISTS "{t}_{column}" ON "{t}"("{column}")')
+                t = _rel_table(RelType.SUPPLIES)
+                cur.execute(f'CREATE INDEX IF NOT EXISTS "{t}_product" ON "{t}"(product)')
+        except sqlite3.Error:
+            pass
 
     # ------------------------------------------------------------------ schema
 
@@ -141,6 +163,9 @@ class EmbeddedStore:
                 cur.execute(f'CREATE TABLE IF NOT EXISTS "{t}" (id TEXT PRIMARY KEY, {cols})')
                 cur.execute(f'CREATE INDEX IF NOT EXISTS "{t}_source" ON "{t}"(source)')
                 cur.execute(f'CREATE INDEX IF NOT EXISTS "{t}_snapshot" ON "{t}"(snapshot)')
+            for label, column in _SCOPE_NODE_INDEXES:
+                t = _node_table(label)
+                cur.execute(f'CREATE INDEX IF NOT EXISTS "{t}_{column}" ON "{t}"("{column}")')
             for rel_type, rs in REL_SCHEMAS.items():
                 t = _rel_table(rel_type)
                 cols = _props_sql((*rs.props, *PROVENANCE))
@@ -152,6 +177,8 @@ class EmbeddedStore:
                 cur.execute(f'CREATE INDEX IF NOT EXISTS "{t}_dst" ON "{t}"(dst_label, dst)')
                 cur.execute(f'CREATE INDEX IF NOT EXISTS "{t}_source" ON "{t}"(source)')
                 cur.execute(f'CREATE INDEX IF NOT EXISTS "{t}_snapshot" ON "{t}"(snapshot)')
+            t = _rel_table(RelType.SUPPLIES)
+            cur.execute(f'CREATE INDEX IF NOT EXISTS "{t}_product" ON "{t}"(product)')
             cur.execute(
                 "CREATE TABLE IF NOT EXISTS runs (kind TEXT NOT NULL, id TEXT NOT NULL, "
                 "created_at TEXT NOT NULL, tenant TEXT, params TEXT, summary TEXT, "
@@ -318,11 +345,16 @@ class EmbeddedStore:
 
     # ------------------------------------------------------------------ reads
 
-    def _read_nodes(self, label: NodeLabel) -> pd.DataFrame:
+    def _read_nodes(self, label: NodeLabel, ids: Sequence[str] | None = None) -> pd.DataFrame:
         schema = node_schema(label)
         cols = ["id", *schema.prop_names, *PROVENANCE_COLUMNS]
         names = ", ".join(f'"{c}"' for c in cols)
-        rows = self._conn.execute(f'SELECT {names} FROM "{_node_table(label)}"').fetchall()
+        sql = f'SELECT {names} FROM "{_node_table(label)}"'
+        args: tuple[str, ...] = ()
+        if ids is not None:
+            sql += " WHERE id IN (SELECT value FROM json_each(?))"
+            args = (json.dumps(list(ids), ensure_ascii=False),)
+        rows = self._conn.execute(sql, args).fetchall()
         df = pd.DataFrame.from_records(rows, columns=cols)
         for p in schema.props:
             if p.type is PropType.LIST:
@@ -331,19 +363,24 @@ class EmbeddedStore:
                 df[p.name] = pd.to_numeric(df[p.name]).astype(float)
             elif p.type is PropType.INT:
                 df[p.name] = pd.array(df[p.name], dtype="Int64")
+        df["confidence"] = pd.to_numeric(df["confidence"]).astype(float)
         return df
 
-    def _read_rels(self, rel_type: RelType) -> list[RelFrame]:
+    def _read_rels(
+        self, rel_type: RelType, where: str = "", args: tuple[str, ...] = ()
+    ) -> list[RelFrame]:
         schema = REL_SCHEMAS[rel_type]
         cols = [*_REL_ENDS, *schema.prop_names, *PROVENANCE_COLUMNS]
         names = ", ".join(f'"{c}"' for c in cols)
-        rows = self._conn.execute(f'SELECT {names} FROM "{_rel_table(rel_type)}"').fetchall()
+        sql = f'SELECT {names} FROM "{_rel_table(rel_type)}"' + (f" WHERE {where}" if where else "")
+        rows = self._conn.execute(sql, args).fetchall()
         if not rows:
             return []
         df = pd.DataFrame.from_records(rows, columns=cols)
         for p in schema.props:
             if p.type is PropType.FLOAT:
                 df[p.name] = pd.to_numeric(df[p.name]).astype(float)
+        df["confidence"] = pd.to_numeric(df["confidence"]).astype(float)
         out = []
         for (sl, dl), part in df.groupby(["src_label", "dst_label"], sort=True):
             data = part.drop(columns=["src_label", "dst_label"]).reset_index(drop=True)
@@ -351,13 +388,17 @@ class EmbeddedStore:
         return out
 
     def snapshot(self, scope: Scope | None = None) -> GraphData:
+        """Read the whole graph, or only the rows ``scope`` selects (indexed look-ups)."""
         with self._lock:
             if self.schema_version() is None:
-                return GraphData()
-            data = GraphData(
-                [NodeFrame(label, self._read_nodes(label)) for label in NODE_SCHEMAS],
-                [rf for rt in REL_SCHEMAS for rf in self._read_rels(rt)],
-            )
+                data = GraphData()
+            elif scope is not None and not scope.is_whole:
+                return read_scoped(_SqliteScope(self, scope.as_of), scope)
+            else:
+                data = GraphData(
+                    [NodeFrame(label, self._read_nodes(label)) for label in NODE_SCHEMAS],
+                    [rf for rt in REL_SCHEMAS for rf in self._read_rels(rt)],
+                )
         return apply_scope(data, scope)
 
     def counts(self) -> dict[str, int]:
@@ -400,7 +441,9 @@ class EmbeddedStore:
             with self._tx() as cur:
                 cur.execute("CREATE TEMP TABLE IF NOT EXISTS _probe (id TEXT PRIMARY KEY)")
                 cur.execute("DELETE FROM _probe")
-                cur.executemany("INSERT OR IGNORE INTO _probe(id) VALUES (?)", ((str(i),) for i in ids))
+                cur.executemany(
+                    "INSERT OR IGNORE INTO _probe(id) VALUES (?)", ((str(i),) for i in ids)
+                )
                 rows = cur.execute(
                     f'SELECT p.id FROM _probe p JOIN "{_node_table(schema.label)}" n ON n.id = p.id'
                 ).fetchall()
@@ -520,6 +563,80 @@ class EmbeddedStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class _SqliteScope:
+    """The indexed look-ups :func:`read_scoped` needs, on one store (lock held by caller)."""
+
+    def __init__(self, store: EmbeddedStore, as_of: str | None) -> None:
+        self.store = store
+        self.conn = store._conn
+        self.as_of = as_of
+
+    def _valid(self, rel_type: RelType) -> tuple[str, tuple[str, ...]]:
+        rs = REL_SCHEMAS[rel_type]
+        if self.as_of is None:
+            return "", ()
+        parts: list[str] = []
+        args: tuple[str, ...] = ()
+        if "valid_from" in rs.prop_names:
+            parts.append("(valid_from IS NULL OR valid_from <= ?)")
+            args += (self.as_of,)
+        if "valid_to" in rs.prop_names:
+            parts.append("(valid_to IS NULL OR ? <= valid_to)")
+            args += (self.as_of,)
+        return "".join(f" AND {p}" for p in parts), args
+
+    def has_node(self, label: NodeLabel, node_id: str) -> bool:
+        row = self.conn.execute(
+            f'SELECT 1 FROM "{_node_table(label)}" WHERE id = ?', (node_id,)
+        ).fetchone()
+        return row is not None
+
+    def ids_where(self, label: NodeLabel, column: str, values: Collection[str]) -> set[str]:
+        if column not in node_schema(label).prop_names:
+            raise ValidationError(f"{label.value} has no property {column!r}.")
+        rows = self.conn.execute(
+            f'SELECT id FROM "{_node_table(label)}" WHERE "{column}" IN '
+            "(SELECT value FROM json_each(?))",
+            (json.dumps(list(values), ensure_ascii=False),),
+        ).fetchall()
+        return {r[0] for r in rows}
+
+    def edges(
+        self,
+        rel_type: RelType,
+        src_label: NodeLabel,
+        dst_label: NodeLabel,
+        column: str,
+        values: Collection[str],
+    ) -> list[EdgeRow]:
+        if column not in ("src", "dst", *REL_SCHEMAS[rel_type].prop_names):
+            raise ValidationError(f"{rel_type.value} has no column {column!r}.")
+        valid, valid_args = self._valid(rel_type)
+        rows = self.conn.execute(
+            f'SELECT src_label, src, dst_label, dst FROM "{_rel_table(rel_type)}" '
+            f'WHERE src_label = ? AND dst_label = ? AND "{column}" IN '
+            f"(SELECT value FROM json_each(?)){valid}",
+            (
+                src_label.value,
+                dst_label.value,
+                json.dumps(list(values), ensure_ascii=False),
+                *valid_args,
+            ),
+        ).fetchall()
+        return rows
+
+    def nodes(self, label: NodeLabel, ids: Collection[str]) -> pd.DataFrame:
+        return self.store._read_nodes(label, list(ids))
+
+    def rels_from(
+        self, rel_type: RelType, src_label: NodeLabel, src_ids: Collection[str]
+    ) -> list[RelFrame]:
+        valid, valid_args = self._valid(rel_type)
+        where = f"src_label = ? AND src IN (SELECT value FROM json_each(?)){valid}"
+        args = (src_label.value, json.dumps(list(src_ids), ensure_ascii=False), *valid_args)
+        return self.store._read_rels(rel_type, where, args)
 
 
 def _json_default(value: object) -> object:

@@ -21,16 +21,18 @@ relationships between kept nodes.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from typing import Protocol
+
 import numpy as np
 import pandas as pd
 
+from chain_brain.store.base import Scope
 from graph_schema.errors import NotFoundError, ValidationError
 from graph_schema.frames import GraphData, NodeFrame, RelFrame
-from graph_schema.model import NodeLabel, RelType
+from graph_schema.model import NODE_SCHEMAS, REL_SCHEMAS, NodeLabel, RelType, node_schema
 
-from chain_brain.store.base import Scope
-
-__all__ = ["apply_scope", "filter_as_of"]
+__all__ = ["ScopeReader", "apply_scope", "filter_as_of", "read_scoped"]
 
 _SUPPLY_LABELS = (NodeLabel.FIRM, NodeLabel.PLANT)
 Key = tuple[str, str]  # (label, id)
@@ -208,3 +210,218 @@ def apply_scope(data: GraphData, scope: Scope | None) -> GraphData:
         selections.append(_neighbourhood(data, scope.focus, scope.tiers, scope.direction))
     keep = set.intersection(*selections) if len(selections) > 1 else selections[0]
     return _induced(data, keep)
+
+
+# ----------------------------------------------------------------------------- backend push-down
+
+EdgeRow = tuple[str, str, str, str]  # (src label, src id, dst label, dst id)
+
+
+class ScopeReader(Protocol):
+    """The few indexed look-ups a backend offers so that :func:`read_scoped` can select a
+    scope without reading the whole graph.  Every relationship look-up honours ``as_of``
+    exactly like :func:`filter_as_of` (temporal types only)."""
+
+    def has_node(self, label: NodeLabel, node_id: str) -> bool:
+        """Whether a node of ``label`` with ``node_id`` exists."""
+        ...
+
+    def ids_where(self, label: NodeLabel, column: str, values: Collection[str]) -> set[str]:
+        """Ids of ``label`` nodes whose property ``column`` is one of ``values``."""
+        ...
+
+    def edges(
+        self,
+        rel_type: RelType,
+        src_label: NodeLabel,
+        dst_label: NodeLabel,
+        column: str,
+        values: Collection[str],
+    ) -> list[EdgeRow]:
+        """Ends of the ``src_label -rel_type-> dst_label`` relationships whose ``column``
+        (``src``, ``dst`` or a relationship property) is one of ``values``."""
+        ...
+
+    def nodes(self, label: NodeLabel, ids: Collection[str]) -> pd.DataFrame:
+        """The canonical (typed) rows of the nodes ``ids`` of ``label``."""
+        ...
+
+    def rels_from(
+        self, rel_type: RelType, src_label: NodeLabel, src_ids: Collection[str]
+    ) -> list[RelFrame]:
+        """The canonical relationship frames of ``rel_type`` leaving the ``src_ids``."""
+        ...
+
+
+def _pairs(rel_type: RelType) -> list[tuple[NodeLabel, NodeLabel]]:
+    """Endpoint label pairs of a type, in the order the snapshots list their frames."""
+    rs = REL_SCHEMAS[rel_type]
+    return sorted(
+        ((s, t) for s in rs.sources for t in rs.targets), key=lambda p: (p[0].value, p[1].value)
+    )
+
+
+def _find(
+    reader: ScopeReader,
+    rel_type: RelType,
+    column: str,
+    values: Collection[str],
+    *,
+    src: NodeLabel | None = None,
+    dst: NodeLabel | None = None,
+) -> list[EdgeRow]:
+    if not values:
+        return []
+    out: list[EdgeRow] = []
+    for s, t in _pairs(rel_type):
+        if (src is None or s is src) and (dst is None or t is dst):
+            out += reader.edges(rel_type, s, t, column, values)
+    return out
+
+
+def _read_chain(reader: ScopeReader, chain: str) -> set[Key]:
+    if not reader.has_node(NodeLabel.CHAIN, chain):
+        raise NotFoundError(f"Chain {chain!r} does not exist in the store.")
+    keep: set[Key] = {(NodeLabel.CHAIN.value, chain)}
+    part_of = _find(
+        reader, RelType.PART_OF, "dst", [chain], src=NodeLabel.CHAIN_SEGMENT, dst=NodeLabel.CHAIN
+    )
+    segments = {s for _, s, _, _ in part_of}
+    segments |= reader.ids_where(NodeLabel.CHAIN_SEGMENT, "chain", [chain])
+    keep |= {(NodeLabel.CHAIN_SEGMENT.value, s) for s in segments}
+    products: set[str] = set()
+    for sl, s, _, _ in _find(reader, RelType.IN_SEGMENT, "dst", segments):
+        keep.add((sl, s))
+        if sl == NodeLabel.PRODUCT.value:
+            products.add(s)
+    keep |= {(sl, s) for sl, s, _, _ in _find(reader, RelType.PRODUCES, "dst", products)}
+    plants = {i for lab, i in keep if lab == NodeLabel.PLANT.value}
+    keep |= {
+        (NodeLabel.FIRM.value, s) for _, s, _, _ in _find(reader, RelType.OPERATES, "dst", plants)
+    }
+    for sl, s, tl, t in _find(reader, RelType.SUPPLIES, "product", products):
+        keep |= {(sl, s), (tl, t)}
+    return keep
+
+
+def _read_region(reader: ScopeReader, region: str) -> set[Key]:
+    is_country = reader.has_node(NodeLabel.COUNTRY, region)
+    if not is_country and not reader.has_node(NodeLabel.REGION, region):
+        raise NotFoundError(f"Region or country {region!r} does not exist in the store.")
+    regions = {region}
+    frontier = {region}
+    while frontier:
+        children = {
+            s
+            for _, s, _, _ in _find(reader, RelType.PART_OF, "dst", frontier, src=NodeLabel.REGION)
+        }
+        frontier = children - regions
+        regions |= frontier
+    keep: set[Key] = {(sl, s) for sl, s, _, _ in _find(reader, RelType.LOCATED_IN, "dst", regions)}
+    for label in _SUPPLY_LABELS:
+        for col in ("region", "country"):
+            if col in node_schema(label).prop_names:
+                keep |= {(label.value, i) for i in reader.ids_where(label, col, regions)}
+    keep.add((NodeLabel.COUNTRY.value if is_country else NodeLabel.REGION.value, region))
+    return keep
+
+
+def _by_label(keys: Collection[Key]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for lab, i in keys:
+        out.setdefault(lab, set()).add(i)
+    return out
+
+
+def _grouped(reader: ScopeReader, keys: set[Key]) -> set[Key]:
+    """``keys`` with each firm's plants and each plant's firms (the OPERATES groups)."""
+    ids = _by_label(keys)
+    out = set(keys)
+    firms, plants = ids.get(NodeLabel.FIRM.value, set()), ids.get(NodeLabel.PLANT.value, set())
+    out |= {
+        (NodeLabel.PLANT.value, t) for _, _, _, t in _find(reader, RelType.OPERATES, "src", firms)
+    }
+    out |= {
+        (NodeLabel.FIRM.value, s) for _, s, _, _ in _find(reader, RelType.OPERATES, "dst", plants)
+    }
+    return out
+
+
+def _read_neighbourhood(reader: ScopeReader, focus: str, tiers: int, direction: str) -> set[Key]:
+    if tiers < 0:
+        raise ValidationError(f"tiers must be >= 0, got {tiers}.")
+    if direction not in ("up", "down", "both"):
+        raise ValidationError(f"direction must be 'up', 'down' or 'both', got {direction!r}.")
+    start: Key | None = None
+    for label in _SUPPLY_LABELS:
+        if reader.has_node(label, focus):
+            start = (label.value, focus)
+            break
+    if start is None:
+        raise NotFoundError(f"Firm or plant {focus!r} does not exist in the store.")
+    first = _grouped(reader, {start})
+    keep = set(first)
+    for name, near, far in (("up", "dst", "src"), ("down", "src", "dst")):
+        if direction not in (name, "both"):
+            continue
+        frontier, seen = set(first), set(first)
+        for _ in range(tiers):
+            found: set[Key] = set()
+            for lab, ids in _by_label(frontier).items():
+                rows = _find(reader, RelType.SUPPLIES, near, ids, **{near: NodeLabel(lab)})
+                found |= {(sl, s) if far == "src" else (tl, t) for sl, s, tl, t in rows}
+            frontier = _grouped(reader, found) - seen
+            seen |= frontier
+            if not frontier:
+                break
+        keep |= seen
+    return keep
+
+
+def read_scoped(reader: ScopeReader, scope: Scope) -> GraphData:
+    """Select ``scope`` through indexed look-ups of ``reader``; equals
+    ``apply_scope(whole snapshot, scope)`` except that relationship frames left empty are
+    omitted.  ``scope`` must not be whole (read everything and use :func:`apply_scope`)."""
+    if scope.as_of is not None and (len(scope.as_of) < 10 or scope.as_of[4] != "-"):
+        raise ValidationError(f"as_of must be an ISO date YYYY-MM-DD, got {scope.as_of!r}.")
+    if scope.is_whole:
+        raise ValidationError("read_scoped needs a chain, region or focus scope.")
+    selections: list[set[Key]] = []
+    if scope.chain is not None:
+        selections.append(_read_chain(reader, scope.chain))
+    if scope.region is not None:
+        selections.append(_read_region(reader, scope.region))
+    if scope.focus is not None:
+        selections.append(_read_neighbourhood(reader, scope.focus, scope.tiers, scope.direction))
+    keep = set.intersection(*selections) if len(selections) > 1 else selections[0]
+    # context nodes, in the frame order of a whole snapshot (a node added by one frame can
+    # be the source of a later one, exactly as in _induced)
+    for rel_type in REL_SCHEMAS:
+        if rel_type is RelType.SUPPLIES:
+            continue
+        for s, t in _pairs(rel_type):
+            if t in _SUPPLY_LABELS:
+                continue
+            src_ids = {i for lab, i in keep if lab == s.value}
+            rows = _find(reader, rel_type, "src", src_ids, src=s, dst=t)
+            keep |= {(t.value, d) for _, _, _, d in rows}
+    by_label = _by_label(keep)
+    nodes = [
+        NodeFrame(label, reader.nodes(label, sorted(by_label.get(label.value, ()))))
+        for label in NODE_SCHEMAS
+    ]
+    rels: list[RelFrame] = []
+    for rel_type, rs in REL_SCHEMAS.items():
+        frames: list[RelFrame] = []
+        for src in rs.sources:
+            ids = by_label.get(src.value)
+            if ids:
+                frames += reader.rels_from(rel_type, src, sorted(ids))
+        for rf in sorted(frames, key=lambda f: (f.src_label.value, f.dst_label.value)):
+            d = rf.data
+            sub = d[d["dst"].isin(by_label.get(rf.dst_label.value, set())).to_numpy()]
+            if len(sub):
+                rels.append(
+                    RelFrame(rf.type, rf.src_label, rf.dst_label, sub.reset_index(drop=True))
+                )
+    return GraphData(nodes, rels)
