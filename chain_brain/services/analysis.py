@@ -15,11 +15,10 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
-from graph_schema.errors import NotFoundError, ValidationError
-
 from chain_brain.analytics.results import AnalysisParams, compare, run_analysis
 from chain_brain.graph.chaingraph import DEFAULT_HOME_COUNTRIES, ChainGraph
 from chain_brain.store import GraphStore, RunRecord, Scope
+from graph_schema.errors import NotFoundError, ValidationError
 
 __all__ = [
     "ANALYSIS",
@@ -162,9 +161,15 @@ def explain_finding(store: GraphStore, run_id: str, finding_id: str) -> dict[str
                 "table": name,
                 "finding_id": finding_id,
                 "reason": str(row.get("reason", "")),
-                "values": {k: (v.item() if hasattr(v, "item") else v) for k, v in values.items()},
+                "values": {k: _plain(v) for k, v in values.items()},
             }
     raise NotFoundError(f"No finding {finding_id!r} in analysis run {run_id!r}.")
+
+
+def _plain(value: object) -> object:
+    """numpy scalars as Python values (JSON-ready)."""
+    item = getattr(value, "item", None)
+    return item() if callable(item) else value
 
 
 def compare_runs(store: GraphStore, run_a: str, run_b: str) -> dict[str, object]:

@@ -17,11 +17,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from chain_brain.store import GraphStore, WriteResult
 from graph_schema.errors import ValidationError
 from graph_schema.frames import GraphData, RelFrame
 from graph_schema.model import REL_SCHEMAS
-
-from chain_brain.store import GraphStore, WriteResult
 
 __all__ = [
     "LoadReport",

@@ -33,11 +33,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from chain_brain.graph.chaingraph import ChainGraph
 from graph_schema.errors import ValidationError
 from graph_schema.model import NodeLabel
 from optimizers.network import SupplyNetwork
-
-from chain_brain.graph.chaingraph import ChainGraph
 
 __all__ = ["NetworkAssumptions", "ChainNetwork", "chain_network"]
 
@@ -229,7 +228,7 @@ def _reverse_topological(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray
     outdeg = np.bincount(src, minlength=n)
     order_arcs = np.argsort(dst, kind="stable")
     starts = np.searchsorted(dst[order_arcs], np.arange(n + 1))
-    ready = list(np.flatnonzero(outdeg == 0))
+    ready: list[int] = [int(j) for j in np.flatnonzero(outdeg == 0)]
     seen = np.zeros(n, dtype=bool)
     out: list[int] = []
     while ready:

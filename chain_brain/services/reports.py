@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from graph_schema.errors import ValidationError
-
 from chain_brain.store import RunRecord
+from graph_schema.errors import ValidationError
 
 __all__ = ["analysis_tables", "export_run", "REPORT_COLUMNS"]
 

@@ -24,14 +24,13 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 
+from chain_brain.graph.chaingraph import ChainGraph
+from chain_brain.services.networks import ChainNetwork, NetworkAssumptions, chain_network
+from chain_brain.store import GraphStore, RunRecord, Scope
 from graph_schema.errors import NotFoundError, ValidationError
 from graph_schema.model import NodeLabel
 from optimizers import DisruptionSolver, build_ttr_model, sweep_disruptions
 from optimizers.disruption import solve_pyomo
-
-from chain_brain.graph.chaingraph import ChainGraph
-from chain_brain.services.networks import ChainNetwork, NetworkAssumptions, chain_network
-from chain_brain.store import GraphStore, RunRecord, Scope
 
 __all__ = [
     "SCENARIO",

@@ -8,11 +8,10 @@ from typing import Literal
 
 import pandas as pd
 
+from chain_brain.store import GraphStore, Scope
 from graph_schema.errors import ValidationError
 from graph_schema.frames import GraphData
 from graph_schema.migrations import SCHEMA_VERSION
-
-from chain_brain.store import GraphStore, Scope
 
 __all__ = ["StoreStatus", "store_status", "export_snapshot", "ExportFormat"]
 

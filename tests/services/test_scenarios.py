@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from chain_brain.services.scenarios import ScenarioSpec, compare_scenarios, list_scenarios, run_scenario
+from chain_brain.services.scenarios import (
+    ScenarioSpec,
+    compare_scenarios,
+    list_scenarios,
+    run_scenario,
+)
 from chain_brain.store import GraphStore, Scope
 from graph_schema.errors import NotFoundError, ValidationError
 from graph_schema.frames import GraphData

@@ -10,6 +10,7 @@ from graph_schema.errors import NotFoundError, ValidationError
 from graph_schema.frames import GraphData
 from sample_graphs import _nodes, _rels, small_chain
 
+
 def test_init_records_the_schema_version(store: GraphStore) -> None:
     from graph_schema.migrations import SCHEMA_VERSION
 
