@@ -16,9 +16,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from graph_schema.errors import ChainBrainError
-
 from chain_brain.settings import Settings
+from graph_schema.errors import ChainBrainError
 
 __all__ = ["app", "main"]
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from graph_schema.errors import StoreUnavailableError
-
 from chain_brain.store.base import GraphStore, RunRecord, Scope, WriteResult
+from graph_schema.errors import StoreUnavailableError
 
 __all__ = ["GraphStore", "RunRecord", "Scope", "WriteResult", "open_store", "NEO4J_SCHEMES"]
 
