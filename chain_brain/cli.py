@@ -212,11 +212,23 @@ def demo(
     con.rule("4. Apple's supplier network as a chain lead sees it (tier 1, suppliers listed in 2022)")
     req = AnalysisRequest(scope=_scope(focus=DEMO_LEAD, tiers=1, direction="up", as_of="2022-06-30"))
     _print_analysis(con, run(s, req, progress=True), top)
+    con.rule("5. what-if: Apple's suppliers in Taiwan stop for 6 weeks")
+    from chain_brain.services.scenarios import ScenarioSpec, run_scenario
+
+    spec = ScenarioSpec(
+        name="Taiwan suppliers down 6 weeks",
+        scope=req.scope,
+        regions=("TWN",),
+        ttr_weeks=6.0,
+        sweep=True,
+    )
+    _print_scenario(con, run_scenario(s, spec), top)
     con.rule("next")
     con.print(
         f"store: {s.uri}\n"
         "chain-brain status | chain-brain analyse --chain chain:steel --out results/ | "
-        "chain-brain export snapshot/ --format graphml"
+        "chain-brain scenario -d gem:P100000120439 --weeks 6 --chain chain:steel | "
+        "chain-brain serve | chain-brain dashboard"
     )
 
 
@@ -309,7 +321,9 @@ def _print_scenario(con: Console, run: Any, top: int) -> None:
         if table is None or not len(table):
             continue
         if key == "nodes":
-            table = table.sort_values("loss", ascending=False)
+            table = table.sort_values(["needs_attention", "loss"], ascending=False)
+            table = table[["node", "name", "country", "ttr", "tts", "loss", "risk_exposure", "needs_attention"]]
+            table = table.assign(name=table["name"].astype(str).str.replace("\n", " ").str.slice(0, 40))
         con.print(title)
         con.print(table.head(top).to_string(index=False))
 

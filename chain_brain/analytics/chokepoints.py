@@ -109,7 +109,8 @@ def hhi(groups: np.ndarray, keys: np.ndarray, weights: np.ndarray, n_groups: int
     g = per["g"].to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
         share = per["w"].to_numpy() / total[g]
-        out = np.bincount(g, weights=share**2, minlength=n_groups)
+        # astype: bincount of an empty selection is integer-typed
+        out = np.bincount(g, weights=share**2, minlength=n_groups).astype(float)
         out[total <= 0] = np.nan
     return out
 
