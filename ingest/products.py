@@ -72,7 +72,39 @@ MAPPING_COLUMNS = [
 ]
 _WORD = re.compile(r"[a-z0-9]+|[\u4e00-\u9fff]")
 _STOP = frozenset(
-    ["a", "an", "and", "or", "of", "the", "for", "in", "on", "with", "without", "by", "to", "from", "not", "nes", "other", "than", "its", "their", "whether", "being", "be", "as", "at", "into", "such", "this", "these", "those", "which"]
+    [
+        "a",
+        "an",
+        "and",
+        "or",
+        "of",
+        "the",
+        "for",
+        "in",
+        "on",
+        "with",
+        "without",
+        "by",
+        "to",
+        "from",
+        "not",
+        "nes",
+        "other",
+        "than",
+        "its",
+        "their",
+        "whether",
+        "being",
+        "be",
+        "as",
+        "at",
+        "into",
+        "such",
+        "this",
+        "these",
+        "those",
+        "which",
+    ]
 )
 EmbeddingsChoice = bool | Literal["auto"]
 
