@@ -46,7 +46,9 @@ RegionOpt = Annotated[str | None, typer.Option("--region", help="Region or ISO3 
 
 
 def _console() -> Console:
-    return Console(soft_wrap=True, emoji=False, highlight=False)
+    # piped or captured output gets wide tables instead of an 80-column wrap
+    width = None if sys.stdout.isatty() else 160
+    return Console(soft_wrap=True, emoji=False, highlight=False, width=width)
 
 
 def _settings(store: str | None) -> Settings:

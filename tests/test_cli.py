@@ -93,3 +93,18 @@ def test_synthetic_graph_loads_and_analyses(tmp_path: Path, capsys: pytest.Captu
     assert code == 0 and "Product chokepoints" in out
     code, _, err = run(capsys, "synthetic", "--scale", "5", "--store", db)
     assert code != 0 and "--scale" in err
+
+
+def test_demo_is_the_readme_main_job(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "demo.db"
+    code, out, err = run(capsys, "demo", "--store", str(db), "--top", "3")
+    assert code == 0, err
+    for step in ("1. load", "2. the steel chain", "3. chokepoints", "4. Apple", "5. what-if"):
+        assert step in out
+    assert "钢铁" not in out or "炼钢" in out  # the segment table is printed with its names
+    assert "Crude steel" in out or "steel:crude-steel" in out
+    assert "lost 2.0 of 6.0 demanded" in out  # Apple: 6 weeks down, 2 weeks own + 2 weeks supplier stock
+    from chain_brain.store import open_store
+
+    store = open_store(db)
+    assert {r.kind for r in store.list_runs()} >= {"analysis", "scenario"}
