@@ -160,7 +160,11 @@ def write_result(
         data = graph
         if retire:
             day = as_of or datetime.now(UTC).strftime("%Y-%m-%d")
-            last_day = (datetime.fromisoformat(day) - timedelta(days=1)).strftime("%Y-%m-%d")
+            try:
+                start = datetime.strptime(day, "%Y-%m-%d")
+            except ValueError:
+                raise ValidationError(f"as_of must be an ISO date YYYY-MM-DD, got {day!r}.") from None
+            last_day = (start - timedelta(days=1)).strftime("%Y-%m-%d")
             closing = retire_missing(store, data, last_day)
             retired = closing.n_rels
             data = GraphData(list(data.nodes), [*data.rels, *closing.rels])
