@@ -329,39 +329,53 @@ class DisruptionSolver:
         self._ttr_t: float | None = None
         self._ttr_base_cache: dict[float, tuple[Any, float | None, FloatArray | None]] = {}
 
-        # TTS columns [u, y, t]; rows [shared, capacity u_j - c_j t <= 0, demand u_j - d_j t >= -s_j]
-        tcol = n + a
-        cap = sp.coo_matrix(
+        # TTS in rates: with u = t*v, y = t*w and tau = 1/t the TTS LP becomes
+        #   min tau  s.t. BOM rows on (v, w);  sum_out w_i - v_i - s_i tau <= 0;
+        #   v_j + s_j tau >= d_j (j in V);  0 <= v_j <= c_j.
+        # Capacities become column bounds, values stay weekly rates (well scaled, short
+        # warm-started re-solves), and a network that lasts forever has tau = 0.
+        # Columns [v (n), w (a), tau]; TTS = 1 / tau; an infeasible scenario has TTS = 0.
+        tau = n + a
+        n_bom = len(net.bom_input)
+        _, _, shippers = _lp_structure(net)
+        tau_ship = sp.coo_matrix(
             (
-                np.concatenate([np.ones(n), -net.capacity]),
-                (np.tile(np.arange(n), 2), np.concatenate([np.arange(n), np.full(n, tcol)])),
+                -net.inventory[shippers],
+                (n_bom + np.arange(shippers.size), np.full(shippers.size, 0)),
             ),
-            shape=(n, n + a + 1),
+            shape=(n_shared, 1),
         )
         dem2 = sp.coo_matrix(
             (
-                np.concatenate([np.ones(nv), -net.demand[self._fin]]),
-                (np.tile(np.arange(nv), 2), np.concatenate([self._fin, np.full(nv, tcol)])),
+                np.concatenate([np.ones(nv), net.inventory[self._fin]]),
+                (np.tile(np.arange(nv), 2), np.concatenate([self._fin, np.full(nv, tau)])),
             ),
             shape=(nv, n + a + 1),
         )
-        tts_mat = sp.vstack([sp.hstack([shared, sp.coo_matrix((n_shared, 1))]), cap, dem2])
+        tts_mat = sp.vstack([sp.hstack([shared, tau_ship]), dem2])
         self._tts = new_highs()
         _pass_lp(
             self._tts,
             tts_mat,
             np.concatenate([np.zeros(n + a), [1.0]]),
             np.zeros(n + a + 1),
-            np.concatenate([np.full(n + a, _INF), [self.max_tts]]),
-            np.concatenate([np.full(n_shared + n, -_INF), -net.inventory[self._fin]]),
-            np.concatenate([upper, np.zeros(n), np.full(nv, _INF)]),
-            maximize=True,
+            np.concatenate([net.capacity, np.full(a + 1, _INF)]),
+            np.concatenate([np.full(n_shared, -_INF), net.demand[self._fin]]),
+            np.concatenate([np.zeros(n_shared), np.full(nv, _INF)]),
         )
         self._tts.run()
-        check_highs_status(self._tts, "time-to-survive LP of the undisrupted network")
-        self._tts_basis = self._tts.getBasis()
-        self._tts_base_obj = float(self._tts.getInfo().objective_function_value)
-        self._tts_base_u = np.asarray(self._tts.getSolution().col_value)[:n].copy()
+        self._tts_base_infeasible = (
+            self._tts.getModelStatus() == highspy.HighsModelStatus.kInfeasible
+        )
+        if self._tts_base_infeasible:  # demand unmet from the start: every TTS is 0
+            self._tts_base_obj = math.inf
+            self._tts_base_u = np.zeros(n)
+            self._tts_basis = None
+        else:
+            check_highs_status(self._tts, "time-to-survive LP of the undisrupted network")
+            self._tts_basis = self._tts.getBasis()
+            self._tts_base_obj = float(self._tts.getInfo().objective_function_value)
+            self._tts_base_u = np.asarray(self._tts.getSolution().col_value)[:n].copy()
 
     # -- TTR ---------------------------------------------------------------------------
 
@@ -427,22 +441,34 @@ class DisruptionSolver:
 
     # -- TTS ---------------------------------------------------------------------------
 
+    def _as_tts(self, tau: float) -> float:
+        if tau == math.inf:
+            return 0.0
+        return math.inf if tau <= 1.0 / self.max_tts * (1 + 1e-9) else 1.0 / tau
+
     def time_to_survive(self, disrupted: Sequence[int]) -> float:
-        """TTS objective: weeks all demand is met while ``disrupted`` is down (``inf`` if unbounded)."""
+        """TTS objective: weeks all demand is met while ``disrupted`` is down.
+
+        ``inf`` when the rest of the network meets demand for ``max_tts`` weeks or more.
+        """
         idx = np.asarray(disrupted, dtype=np.int32)
+        if self._tts_base_infeasible:
+            return 0.0
         if not (self._tts_base_u[idx] > 0).any():  # see :meth:`loss`: the optimum stays optimal
-            t0 = self._tts_base_obj
-            return math.inf if t0 >= self.max_tts * (1 - 1e-9) else t0
+            return self._as_tts(self._tts_base_obj)
         h = self._tts
         h.setBasis(self._tts_basis)
         h.changeColsBounds(idx.size, idx, np.zeros(idx.size), np.zeros(idx.size))
         try:
             h.run()
-            check_highs_status(h, f"time-to-survive LP, disrupted {self._names(idx)}")
-            t = float(h.getInfo().objective_function_value)
+            if h.getModelStatus() == highspy.HighsModelStatus.kInfeasible:
+                tau = math.inf  # no positive horizon works: TTS = 0
+            else:
+                check_highs_status(h, f"time-to-survive LP, disrupted {self._names(idx)}")
+                tau = float(h.getInfo().objective_function_value)
         finally:
-            h.changeColsBounds(idx.size, idx, np.zeros(idx.size), np.full(idx.size, _INF))
-        return math.inf if t >= self.max_tts * (1 - 1e-9) else t
+            h.changeColsBounds(idx.size, idx, np.zeros(idx.size), self.network.capacity[idx])
+        return self._as_tts(tau)
 
     def _names(self, idx: npt.NDArray[np.int32]) -> str:
         ids = [self.network.node_ids[int(j)] for j in idx[:5]]
