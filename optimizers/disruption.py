@@ -370,7 +370,7 @@ class DisruptionSolver:
         if self._tts_base_infeasible:  # demand unmet from the start: every TTS is 0
             self._tts_base_obj = math.inf
             self._tts_base_u = np.zeros(n)
-            self._tts_basis = None
+            self._tts_basis: highspy.HighsBasis | None = None
         else:
             check_highs_status(self._tts, "time-to-survive LP of the undisrupted network")
             self._tts_basis = self._tts.getBasis()
@@ -452,7 +452,7 @@ class DisruptionSolver:
         ``inf`` when the rest of the network meets demand for ``max_tts`` weeks or more.
         """
         idx = np.asarray(disrupted, dtype=np.int32)
-        if self._tts_base_infeasible:
+        if self._tts_basis is None:  # undisrupted network already infeasible: TTS = 0
             return 0.0
         if not (self._tts_base_u[idx] > 0).any():  # see :meth:`loss`: the optimum stays optimal
             return self._as_tts(self._tts_base_obj)
