@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from graph_schema.model import PROVENANCE, NodeLabel, RelType
+from graph_schema.model import PROVENANCE, REL_SCHEMAS, NodeLabel, RelType
 
 __all__ = [
     "META_LABEL",
@@ -208,3 +208,68 @@ def list_runs() -> str:
 
 def delete_run() -> str:
     return f"MATCH (n:{RUN_LABEL} {{id: $id}}) DELETE n RETURN count(*) AS n"
+
+
+# ----------------------------------------------------------------------------- scoped reads
+
+
+def _valid_on(rel_type: RelType) -> str:
+    """`` AND`` condition keeping relationships valid on ``$as_of`` (when given)."""
+    names = REL_SCHEMAS[RelType(rel_type)].prop_names
+    parts = []
+    if "valid_from" in names:
+        parts.append("(r.valid_from IS NULL OR r.valid_from <= $as_of)")
+    if "valid_to" in names:
+        parts.append("(r.valid_to IS NULL OR $as_of <= r.valid_to)")
+    if not parts:
+        return ""
+    return " AND ($as_of IS NULL OR (" + " AND ".join(parts) + "))"
+
+
+def has_node(label: NodeLabel) -> str:
+    return f"MATCH (n:{NodeLabel(label).value} {{id: $id}}) RETURN count(n) AS n"
+
+
+def ids_where(label: NodeLabel, column: str) -> str:
+    """Ids of ``label`` nodes whose property ``column`` (a schema name) is in ``$values``."""
+    return (
+        f"MATCH (n:{NodeLabel(label).value}) WHERE n.{_key(column)} IN $values "
+        "RETURN collect(n.id) AS ids"
+    )
+
+
+def scoped_edges(rel_type: RelType, src: NodeLabel, dst: NodeLabel, column: str) -> str:
+    """Ends ``[src id, dst id]`` of the relationships whose ``column`` (``src``, ``dst`` or
+    a relationship property) is in ``$values`` and valid on ``$as_of``."""
+    t, s, d = RelType(rel_type).value, NodeLabel(src).value, NodeLabel(dst).value
+    valid = _valid_on(rel_type)
+    if column == "src":
+        match = f"UNWIND $values AS v MATCH (a:{s} {{id: v}})-[r:{t}]->(b:{d}) WHERE true"
+    elif column == "dst":
+        match = f"UNWIND $values AS v MATCH (a:{s})-[r:{t}]->(b:{d} {{id: v}}) WHERE true"
+    else:
+        match = f"MATCH (a:{s})-[r:{t}]->(b:{d}) WHERE r.{_key(column)} IN $values"
+    return f"{match}{valid} RETURN collect([a.id, b.id]) AS rows"
+
+
+def read_nodes_by_id(label: NodeLabel, columns: Sequence[str]) -> str:
+    """The nodes ``$ids`` of ``label`` as one list of rows (see :func:`read_nodes`)."""
+    cells = ", ".join(f"n.{_key(c)}" for c in columns)
+    return (
+        f"UNWIND $ids AS id MATCH (n:{NodeLabel(label).value} {{id: id}}) "
+        f"RETURN collect([{cells}]) AS rows"
+    )
+
+
+def read_rels_from(rel_type: RelType, src: NodeLabel, columns: Sequence[str]) -> str:
+    """``rel_type`` relationships leaving the ``src`` nodes ``$ids``, valid on ``$as_of``,
+    as rows like :func:`read_rels`."""
+    cells = ", ".join(
+        [f"'{NodeLabel(src).value}'", "a.id", "head(labels(b))", "b.id", "r.key"]
+        + [f"r.{_key(c)}" for c in columns]
+    )
+    return (
+        f"UNWIND $ids AS id MATCH (a:{NodeLabel(src).value} {{id: id}})"
+        f"-[r:{RelType(rel_type).value}]->(b) WHERE true{_valid_on(rel_type)} "
+        f"RETURN collect([{cells}]) AS rows"
+    )

@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import io
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, LiteralString, TypeVar, cast
 
@@ -27,7 +27,7 @@ from neo4j.exceptions import AuthError, ClientError, DriverError, Neo4jError, Se
 from chain_brain.store import cypher
 from chain_brain.store.base import RunRecord, Scope, WriteResult
 from chain_brain.store.embedded import describe_rejects
-from chain_brain.store.scope import apply_scope
+from chain_brain.store.scope import EdgeRow, apply_scope, read_scoped
 from graph_schema.errors import NotFoundError, StoreError, StoreUnavailableError, ValidationError
 from graph_schema.frames import (
     PROVENANCE_COLUMNS,
@@ -43,6 +43,7 @@ from graph_schema.model import (
     REL_SCHEMAS,
     NodeLabel,
     PropType,
+    RelType,
     node_schema,
 )
 
@@ -335,7 +336,15 @@ class Neo4jStore:
     # ------------------------------------------------------------------ reads
 
     def snapshot(self, scope: Scope | None = None) -> GraphData:
-        """Read the whole graph (one read transaction), then cut it down to ``scope``."""
+        """Read the whole graph (one read transaction), or only what ``scope`` selects
+        (indexed look-ups in one read transaction)."""
+        if scope is not None and not scope.is_whole:
+            as_of = scope.as_of
+
+            def scoped(tx: neo4j.ManagedTransaction) -> GraphData:
+                return read_scoped(_BoltScope(tx, as_of), scope)
+
+            return self._read(scoped)
 
         def work(tx: neo4j.ManagedTransaction) -> GraphData:
             nodes = []
@@ -350,14 +359,7 @@ class Neo4jStore:
             for rel_type, rs in REL_SCHEMAS.items():
                 cols = [*rs.prop_names, *PROVENANCE_COLUMNS]
                 rec = tx.run(_q(cypher.read_rels(rel_type, cols))).single()
-                rows = rec["rows"] if rec else []
-                if not rows:
-                    continue
-                names = ["src_label", "src", "dst_label", "dst", "key", *cols]
-                df = _typed(pd.DataFrame(rows, columns=names), rs.props)
-                for (src, dst), part in df.groupby(["src_label", "dst_label"], sort=True):
-                    data = part.drop(columns=["src_label", "dst_label"]).reset_index(drop=True)
-                    rels.append(RelFrame(rel_type, NodeLabel(src), NodeLabel(dst), data))
+                rels += _rel_frames(rel_type, rec["rows"] if rec else [])
             return GraphData(nodes, rels)
 
         return apply_scope(self._read(work), scope)
@@ -506,6 +508,74 @@ class Neo4jStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _rel_frames(rel_type: RelType, rows: list[list[Any]]) -> list[RelFrame]:
+    """Rows of :func:`cypher.read_rels` as one frame per endpoint label pair."""
+    if not rows:
+        return []
+    rs = REL_SCHEMAS[rel_type]
+    names = ["src_label", "src", "dst_label", "dst", "key", *rs.prop_names, *PROVENANCE_COLUMNS]
+    df = _typed(pd.DataFrame(rows, columns=names), rs.props)
+    out = []
+    for (src, dst), part in df.groupby(["src_label", "dst_label"], sort=True):
+        data = part.drop(columns=["src_label", "dst_label"]).reset_index(drop=True)
+        out.append(RelFrame(rel_type, NodeLabel(src), NodeLabel(dst), data))
+    return out
+
+
+class _BoltScope:
+    """The indexed look-ups :func:`read_scoped` needs, inside one read transaction."""
+
+    def __init__(self, tx: neo4j.ManagedTransaction, as_of: str | None) -> None:
+        self.tx = tx
+        self.as_of = as_of
+
+    def has_node(self, label: NodeLabel, node_id: str) -> bool:
+        return _single_count(self.tx, cypher.has_node(label), id=node_id) > 0
+
+    def ids_where(self, label: NodeLabel, column: str, values: Collection[str]) -> set[str]:
+        if column not in node_schema(label).prop_names:
+            raise ValidationError(f"{label.value} has no property {column!r}.")
+        rec = self.tx.run(_q(cypher.ids_where(label, column)), values=list(values)).single()
+        return set(rec["ids"]) if rec else set()
+
+    def edges(
+        self,
+        rel_type: RelType,
+        src_label: NodeLabel,
+        dst_label: NodeLabel,
+        column: str,
+        values: Collection[str],
+    ) -> list[EdgeRow]:
+        if column not in ("src", "dst", *REL_SCHEMAS[rel_type].prop_names):
+            raise ValidationError(f"{rel_type.value} has no column {column!r}.")
+        statement = cypher.scoped_edges(rel_type, src_label, dst_label, column)
+        rec = self.tx.run(_q(statement), values=list(values), as_of=self.as_of).single()
+        s, d = src_label.value, dst_label.value
+        return [(s, a, d, b) for a, b in (rec["rows"] if rec else [])]
+
+    def nodes(self, label: NodeLabel, ids: Collection[str]) -> pd.DataFrame:
+        schema = node_schema(label)
+        cols = ["id", *schema.prop_names, *PROVENANCE_COLUMNS]
+        rows: list[list[Any]] = []
+        if ids:
+            rec = self.tx.run(_q(cypher.read_nodes_by_id(label, cols)), ids=list(ids)).single()
+            rows = rec["rows"] if rec else []
+        return _typed(pd.DataFrame(rows, columns=cols), schema.props)
+
+    def rels_from(
+        self, rel_type: RelType, src_label: NodeLabel, src_ids: Collection[str]
+    ) -> list[RelFrame]:
+        cols = [*REL_SCHEMAS[rel_type].prop_names, *PROVENANCE_COLUMNS]
+        statement = cypher.read_rels_from(rel_type, src_label, cols)
+        rec = self.tx.run(_q(statement), ids=list(src_ids), as_of=self.as_of).single()
+        return _rel_frames(rel_type, rec["rows"] if rec else [])
+
+
+def _single_count(tx: neo4j.ManagedTransaction, statement: str, **params: Any) -> int:
+    rec = tx.run(_q(statement), **params).single()
+    return int(rec["n"]) if rec is not None else 0
 
 
 def _single_int(tx: neo4j.ManagedTransaction, statement: str, **params: Any) -> int:

@@ -55,3 +55,8 @@ CREATE INDEX substitutes_key IF NOT EXISTS FOR ()-[r:SUBSTITUTES]-() ON (r.key);
 CREATE INDEX substitutes_source IF NOT EXISTS FOR ()-[r:SUBSTITUTES]-() ON (r.source);
 CREATE INDEX substitutes_snapshot IF NOT EXISTS FOR ()-[r:SUBSTITUTES]-() ON (r.snapshot);
 CREATE INDEX chain_brain_run_kind IF NOT EXISTS FOR (n:ChainBrainRun) ON (n.kind);
+// scoped snapshots (chain_brain.store.scope.read_scoped): region members and chain trade
+CREATE INDEX firm_region IF NOT EXISTS FOR (n:Firm) ON (n.region);
+CREATE INDEX firm_country IF NOT EXISTS FOR (n:Firm) ON (n.country);
+CREATE INDEX plant_region IF NOT EXISTS FOR (n:Plant) ON (n.region);
+CREATE INDEX supplies_product IF NOT EXISTS FOR ()-[r:SUPPLIES]-() ON (r.product);
