@@ -50,10 +50,11 @@ def rel_table(data: GraphData, rel_type: RelType) -> pd.DataFrame:
 
 
 def _name(table: pd.DataFrame) -> pd.Series:
-    name = table["name_en"] if "name_en" in table.columns else pd.Series(None, index=table.index)
+    none = pd.Series(None, index=table.index, dtype=object)
+    name = table["name_en"].astype(object) if "name_en" in table.columns else none
     if "name" in table.columns:
-        name = name.fillna(table["name"])
-    return name.fillna(table["id"]).astype(str)
+        name = name.fillna(table["name"].astype(object))
+    return name.fillna(table["id"].astype(object)).astype(str)
 
 
 # ---------------------------------------------------------------------------- regions
