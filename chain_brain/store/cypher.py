@@ -244,9 +244,15 @@ def scoped_edges(rel_type: RelType, src: NodeLabel, dst: NodeLabel, column: str)
     t, s, d = RelType(rel_type).value, NodeLabel(src).value, NodeLabel(dst).value
     valid = _valid_on(rel_type)
     if column == "src":
-        match = f"UNWIND $values AS v MATCH (a:{s} {{id: v}})-[r:{t}]->(b:{d}) WHERE true"
+        match = (
+            f"UNWIND $values AS v MATCH (a:{s} {{id: v}})-[r:{t}]->(b:{d}) "
+            f"USING INDEX a:{s}(id) WHERE true"
+        )
     elif column == "dst":
-        match = f"UNWIND $values AS v MATCH (a:{s})-[r:{t}]->(b:{d} {{id: v}}) WHERE true"
+        match = (
+            f"UNWIND $values AS v MATCH (a:{s})-[r:{t}]->(b:{d} {{id: v}}) "
+            f"USING INDEX b:{d}(id) WHERE true"
+        )
     else:
         match = f"MATCH (a:{s})-[r:{t}]->(b:{d}) WHERE r.{_key(column)} IN $values"
     return f"{match}{valid} RETURN collect([a.id, b.id]) AS rows"
@@ -270,6 +276,7 @@ def read_rels_from(rel_type: RelType, src: NodeLabel, columns: Sequence[str]) ->
     )
     return (
         f"UNWIND $ids AS id MATCH (a:{NodeLabel(src).value} {{id: id}})"
-        f"-[r:{RelType(rel_type).value}]->(b) WHERE true{_valid_on(rel_type)} "
+        f"-[r:{RelType(rel_type).value}]->(b) USING INDEX a:{NodeLabel(src).value}(id) "
+        f"WHERE true{_valid_on(rel_type)} "
         f"RETURN collect([{cells}]) AS rows"
     )
