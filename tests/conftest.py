@@ -111,3 +111,20 @@ def sample_store(sample_db: Path, tmp_path: Path) -> Iterator[GraphStore]:
     store = open_store(target)
     yield store
     store.close()
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]):  # noqa: ANN201 - returns a runner
+    """Run ``chain-brain ARGS`` in-process: ``cli(*args) -> (exit code, stdout, stderr)``."""
+    from chain_brain.cli import main
+
+    def run(*args: str) -> tuple[int, str, str]:
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    return run

@@ -5,57 +5,44 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import pytest
-
-from chain_brain.cli import main
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
-def test_init_and_status_on_a_new_store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_init_and_status_on_a_new_store(tmp_path: Path, cli) -> None:
     db = tmp_path / "new.db"
-    code, out, _ = run(capsys, "init", "--store", str(db))
+    code, out, _ = cli("init", "--store", str(db))
     assert code == 0 and "schema version 2" in out
-    code, out, _ = run(capsys, "status", "--store", str(db))
+    code, out, _ = cli("status", "--store", str(db))
     assert code == 0 and "0 nodes, 0 relationships" in out
 
 
-def test_unknown_store_scheme_is_one_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, "status", "--store", "mongodb://localhost/x")
+def test_unknown_store_scheme_is_one_clear_error(cli) -> None:
+    code, out, err = cli("status", "--store", "mongodb://localhost/x")
     assert code == 2
     assert "Unknown store URI scheme 'mongodb'" in err
     assert "Traceback" not in err + out
 
 
-def test_unreachable_neo4j_is_one_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(capsys, "status", "--store", "bolt://127.0.0.1:1")
+def test_unreachable_neo4j_is_one_clear_error(cli) -> None:
+    code, _, err = cli("status", "--store", "bolt://127.0.0.1:1")
     assert code == 2
     assert "bolt://127.0.0.1:1" in err
 
 
-def test_status_counts_the_sample(sample_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "status", "--store", str(sample_db))
+def test_status_counts_the_sample(sample_db: Path, cli) -> None:
+    code, out, _ = cli("status", "--store", str(sample_db))
     assert code == 0
     assert "Plant" in out and "868" in out  # every GEM operating plant
 
 
-def test_export_csv_and_graphml(sample_store, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_export_csv_and_graphml(sample_store, tmp_path: Path, cli) -> None:
     out_dir = tmp_path / "csv"
-    code, _, _ = run(capsys, "export", str(out_dir), "--store", sample_store.uri, "--chain", "chain:steel")
+    code, _, _ = cli("export", str(out_dir), "--store", sample_store.uri, "--chain", "chain:steel")
     assert code == 0
     segments = pd.read_csv(out_dir / "ChainSegment.csv")
     assert len(segments) == 5
     graphml = tmp_path / "apple.graphml"
-    code, _, _ = run(
-        capsys, "export", str(graphml), "--format", "graphml", "--store", sample_store.uri,
+    code, _, _ = cli(
+        "export", str(graphml), "--format", "graphml", "--store", sample_store.uri,
         "--focus", "apple:apple-inc", "--tiers", "1", "--direction", "up", "--as-of", "2022-06-30",
     )
     assert code == 0
@@ -66,14 +53,14 @@ def test_export_csv_and_graphml(sample_store, tmp_path: Path, capsys: pytest.Cap
     assert 150 <= apple_in <= 250  # Apple listed about 190 suppliers in 2022
 
 
-def test_bad_direction_is_refused(sample_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(capsys, "export", str(tmp_path / "x"), "--store", str(sample_db), "--focus", "apple:apple-inc", "--direction", "sideways")
+def test_bad_direction_is_refused(sample_db: Path, tmp_path: Path, cli) -> None:
+    code, _, err = cli("export", str(tmp_path / "x"), "--store", str(sample_db), "--focus", "apple:apple-inc", "--direction", "sideways")
     assert code != 0
     assert "sideways" in err
 
 
-def test_analyse_prints_and_exports(sample_store, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "analyse", "--store", sample_store.uri, "--chain", "chain:steel", "--out", str(tmp_path / "res"))
+def test_analyse_prints_and_exports(sample_store, tmp_path: Path, cli) -> None:
+    code, out, _ = cli("analyse", "--store", sample_store.uri, "--chain", "chain:steel", "--out", str(tmp_path / "res"))
     assert code == 0
     assert "Product chokepoints" in out and "Weak links" in out
     chokepoints = pd.read_csv(tmp_path / "res" / "chokepoints.csv")
@@ -81,23 +68,23 @@ def test_analyse_prints_and_exports(sample_store, tmp_path: Path, capsys: pytest
     assert len(sample_store.list_runs("analysis")) == 1
 
 
-def test_synthetic_graph_loads_and_analyses(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_synthetic_graph_loads_and_analyses(tmp_path: Path, cli) -> None:
     db = str(tmp_path / "syn.db")
-    code, out, _ = run(capsys, "synthetic", "--scale", "0.005", "--store", db)
+    code, out, _ = cli("synthetic", "--scale", "0.005", "--store", db)
     assert code == 0 and "wrote" in out
     from chain_brain.store import open_store
 
     counts = open_store(db).counts()
     assert counts["Firm"] == 750 and counts["SUPPLIES"] > 0
-    code, out, _ = run(capsys, "analyse", "--store", db, "--top", "3")
+    code, out, _ = cli("analyse", "--store", db, "--top", "3")
     assert code == 0 and "Product chokepoints" in out
-    code, _, err = run(capsys, "synthetic", "--scale", "5", "--store", db)
+    code, _, err = cli("synthetic", "--scale", "5", "--store", db)
     assert code != 0 and "--scale" in err
 
 
-def test_demo_is_the_readme_main_job(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_demo_is_the_readme_main_job(tmp_path: Path, cli) -> None:
     db = tmp_path / "demo.db"
-    code, out, err = run(capsys, "demo", "--store", str(db), "--top", "3")
+    code, out, err = cli("demo", "--store", str(db), "--top", "3")
     assert code == 0, err
     for step in ("1. load", "2. the steel chain", "3. chokepoints", "4. Apple", "5. what-if"):
         assert step in out

@@ -6,22 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
-from chain_brain.cli import main
 from chain_brain.store import open_store
 
 MAPPINGS = Path(__file__).resolve().parents[1] / "ingest" / "mappings"
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def firms_file(tmp_path: Path) -> Path:
@@ -57,9 +45,9 @@ def edges_mapping(tmp_path: Path) -> Path:
     return path
 
 
-def test_user_tables_load_with_rejects_kept(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_user_tables_load_with_rejects_kept(tmp_path: Path, cli) -> None:
     db = str(tmp_path / "user.db")
-    code, out, _ = run(capsys, "ingest", str(firms_file(tmp_path)), "--mapping", str(MAPPINGS / "firms_zh.yaml"), "--store", db)
+    code, out, _ = cli("ingest", str(firms_file(tmp_path)), "--mapping", str(MAPPINGS / "firms_zh.yaml"), "--store", db)
     assert code == 0, out
     store = open_store(db)
     firm = store.get_node("Firm", "uscc:91130000300003")
@@ -69,7 +57,7 @@ def test_user_tables_load_with_rejects_kept(tmp_path: Path, capsys: pytest.Captu
     rejects = tmp_path / "rejects.csv"
     args = ["ingest", str(edges_file(tmp_path)), "--mapping", str(edges_mapping(tmp_path)),
             "--store", db, "--rejects", str(rejects), "--max-reject-share", "0.5"]
-    code, out, _ = run(capsys, *args)
+    code, out, _ = cli(*args)
     assert code == 0, out
     # 1,200 t of rebar and of wire rod from HBIS; 800 t from Shagang: three edges written
     assert store.counts()["SUPPLIES"] == 3
@@ -78,24 +66,24 @@ def test_user_tables_load_with_rejects_kept(tmp_path: Path, capsys: pytest.Captu
     assert (4, "dst", "unknown_Firm") in reasons  # line 4: customer 99999999999999 unknown
     assert (5, "volume", "below_minimum") in reasons  # line 5: -5 t
     # loading the same file again changes nothing
-    run(capsys, *args)
+    cli(*args)
     assert store.counts()["SUPPLIES"] == 3
 
 
-def test_dry_run_writes_nothing_and_a_high_reject_share_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_dry_run_writes_nothing_and_a_high_reject_share_fails(tmp_path: Path, cli) -> None:
     db = str(tmp_path / "dry.db")
-    code, out, _ = run(capsys, "ingest", str(firms_file(tmp_path)), "--mapping", str(MAPPINGS / "firms_zh.yaml"), "--store", db, "--dry-run")
+    code, out, _ = cli("ingest", str(firms_file(tmp_path)), "--mapping", str(MAPPINGS / "firms_zh.yaml"), "--store", db, "--dry-run")
     assert code == 0 and "validated" in out
     assert open_store(db).counts()["Firm"] == 0
-    code, _, err = run(capsys, "ingest", str(edges_file(tmp_path)), "--mapping", str(edges_mapping(tmp_path)),
+    code, _, err = cli("ingest", str(edges_file(tmp_path)), "--mapping", str(edges_mapping(tmp_path)),
                        "--store", db, "--rejects", str(tmp_path / "r.csv"))
     assert code == 1  # every edge points at firms the store does not have
     assert "rejected" in err
 
 
-def test_wrong_encoding_names_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_wrong_encoding_names_the_file(tmp_path: Path, cli) -> None:
     path = tmp_path / "latin.csv"
     path.write_bytes("统一社会信用代码,企业名称\n".encode("utf-16"))
-    code, _, err = run(capsys, "ingest", str(path), "--mapping", str(MAPPINGS / "firms_zh.yaml"), "--store", str(tmp_path / "x.db"))
+    code, _, err = cli("ingest", str(path), "--mapping", str(MAPPINGS / "firms_zh.yaml"), "--store", str(tmp_path / "x.db"))
     assert code == 2
     assert "latin.csv" in err
