@@ -69,6 +69,7 @@ class ChainNetwork:
     nodes: pd.DataFrame  # id, label, name, country, region, operator, capacity, ..., ttr
     graph_index: np.ndarray  # network node -> ChainGraph node index
     assumptions: NetworkAssumptions
+    arc_volume: np.ndarray  # baseline volume per week of each arc of ``network``
     notes: list[str] = field(default_factory=list)
 
     def index_of(self, node_id: str) -> int:
@@ -206,7 +207,7 @@ def chain_network(
             "ttr_source": ttr_source,
         }
     )
-    return ChainNetwork(network, nodes, keep, a, notes)
+    return ChainNetwork(network, nodes, keep, a, vol, notes)
 
 
 def _node_capacity(graph: ChainGraph) -> np.ndarray:

@@ -7,7 +7,9 @@ plant-twin capacities where twins exist, :mod:`chain_brain.services.networks`), 
   its time-to-survive, with the lost volume of every finished node;
 * optionally (``sweep``) every node's own TTR loss, TTS, risk exposure index and whether its
   time-to-recover exceeds its time-to-survive;
-* the reallocation plan when :mod:`optimizers` offers one.
+* the reallocation plan (``plan``): customers of the disrupted nodes re-source the products
+  they lost from every other node with spare capacity of that product, at the stated
+  :data:`PLAN_COSTS` (:func:`optimizers.plan_reallocation`, HiGHS).
 
 The run is stored as a :class:`RunRecord` of kind ``"scenario"`` so the API and dashboards
 show and compare it.
@@ -29,7 +31,13 @@ from chain_brain.services.networks import ChainNetwork, NetworkAssumptions, chai
 from chain_brain.store import GraphStore, RunRecord, Scope
 from graph_schema.errors import NotFoundError, ValidationError
 from graph_schema.model import NodeLabel
-from optimizers import DisruptionSolver, build_ttr_model, sweep_disruptions
+from optimizers import (
+    DisruptionSolver,
+    ReallocationProblem,
+    build_ttr_model,
+    plan_reallocation,
+    sweep_disruptions,
+)
 from optimizers.disruption import solve_pyomo
 
 __all__ = [
@@ -62,6 +70,7 @@ class ScenarioSpec:
     assumptions: NetworkAssumptions = field(default_factory=NetworkAssumptions)
     sweep: bool = False
     use_twins: bool = True
+    plan: bool = True
     tenant: str | None = None
 
     def __post_init__(self) -> None:
@@ -119,6 +128,93 @@ def _impact(cn: ChainNetwork, idx: np.ndarray, t: float) -> pd.DataFrame:
     return table[table["lost"] > 1e-9].sort_values("lost", ascending=False).reset_index(drop=True)
 
 
+#: Costs of the reallocation where the graph has none: a unit shipped on an existing lane
+#: costs 1, a new lane 1.5, a cross-border lane 0.5 more, a period of lead time 0.1, a unit of
+#: demand left unmet 10.  They rank options; they are not prices.
+PLAN_COSTS = {"existing": 1.0, "new": 1.5, "cross_border": 0.5, "lead_period": 0.1, "lost": 10.0}
+MAX_OFFERS_PER_DEMAND = 50
+
+
+def _reallocation(
+    cn: ChainNetwork, graph: ChainGraph, idx: np.ndarray, weeks: float
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, object]]:
+    """Who ships what to whom while ``idx`` is down: the customers of the disrupted nodes
+    ask for the product those shipped; every other node that makes or ships that product
+    offers its spare capacity (capacity minus baseline output)."""
+    net = cn.network
+    down = np.zeros(net.n_nodes, dtype=bool)
+    down[idx] = True
+    arc_dst = net.arc_dst
+    key = np.asarray(net.bom_input, dtype=object)[net.arc_bom]
+    lost_arc = down[net.arc_src] & ~down[arc_dst] & pd.Series(key).str.startswith("product:").to_numpy()
+    info: dict[str, object] = {"costs": PLAN_COSTS}
+    if not lost_arc.any():
+        info["note"] = "no customer outside the disrupted set lost a supply with a known product"
+        return pd.DataFrame(), pd.DataFrame(), info
+    demand = (
+        pd.DataFrame({"sink": arc_dst[lost_arc], "product": key[lost_arc], "qty": cn.arc_volume[lost_arc]})
+        .groupby(["sink", "product"], as_index=False)["qty"].sum()
+    )
+    offers_g = graph.offers
+    local = pd.Series(np.arange(net.n_nodes), index=cn.graph_index)
+    offers = pd.DataFrame(
+        {
+            "source": local.reindex(offers_g["node"].to_numpy()).to_numpy(),
+            "product": "product:" + pd.Series(graph.node_id[offers_g["product"].to_numpy()]).astype(str),
+        }
+    ).dropna()
+    offers["source"] = offers["source"].astype(np.int64)
+    spare = np.maximum(net.capacity - cn.nodes["baseline_output"].to_numpy(), 0.0)
+    offers = offers[~down[offers["source"].to_numpy()]].drop_duplicates()
+    offers["capacity"] = spare[offers["source"].to_numpy()]
+    offers = offers[(offers["capacity"] > 0) & offers["product"].isin(demand["product"])]
+    offers = offers.sort_values("capacity", ascending=False).groupby("product").head(MAX_OFFERS_PER_DEMAND)
+    offers = offers.reset_index(drop=True)
+    products = tuple(sorted(set(demand["product"])))
+    pidx = {p: i for i, p in enumerate(products)}
+    lanes = demand.reset_index().rename(columns={"index": "d"}).merge(
+        offers.reset_index().rename(columns={"index": "o"}), on="product", suffixes=("_d", "_o")
+    )
+    lanes = lanes[lanes["source"] != lanes["sink"]]
+    existing = set(zip(net.arc_src.tolist(), arc_dst.tolist(), strict=True))
+    country = cn.nodes["country"].astype(object).to_numpy()
+    is_existing = np.array([(s, t) in existing for s, t in zip(lanes["source"], lanes["sink"], strict=True)], dtype=bool)
+    cross = country[lanes["source"].to_numpy()] != country[lanes["sink"].to_numpy()]
+    cost = np.where(is_existing, PLAN_COSTS["existing"], PLAN_COSTS["new"]) + np.where(cross, PLAN_COSTS["cross_border"], 0.0)
+    periods = max(int(np.ceil(weeks)), 1)
+    problem = ReallocationProblem(
+        products=products,
+        sources=tuple(cn.nodes["id"].astype(str)),
+        sinks=tuple(cn.nodes["id"].astype(str)),
+        n_periods=periods,
+        offer_source=offers["source"].to_numpy(dtype=np.int64),
+        offer_product=offers["product"].map(pidx).to_numpy(dtype=np.int64),
+        offer_capacity=offers["capacity"].to_numpy(dtype=float),
+        offer_ramp=np.ones((len(offers), periods)),
+        demand_sink=demand["sink"].to_numpy(dtype=np.int64),
+        demand_product=demand["product"].map(pidx).to_numpy(dtype=np.int64),
+        demand_qty=np.repeat(demand["qty"].to_numpy(dtype=float)[:, None], periods, axis=1),
+        lost_penalty=np.full(len(demand), PLAN_COSTS["lost"]),
+        lane_offer=lanes["o"].to_numpy(dtype=np.int64),
+        lane_demand=lanes["d"].to_numpy(dtype=np.int64),
+        lane_cost=cost.astype(float),
+        lane_lead_time=np.where(cross, 1, 0).astype(np.int64),
+        lead_time_penalty=PLAN_COSTS["lead_period"],
+    )
+    plan = plan_reallocation(problem)
+    info.update(
+        {
+            "demands": int(len(demand)),
+            "offers": int(len(offers)),
+            "lanes": int(len(lanes)),
+            "cost": plan.cost.total,
+            "cost_transport": plan.cost.transport,
+            "cost_lost_demand": plan.cost.lost_demand,
+        }
+    )
+    return plan.shipments, plan.lost, info
+
+
 def run_scenario(
     store: GraphStore,
     spec: ScenarioSpec,
@@ -153,6 +249,15 @@ def run_scenario(
         "disrupted": cn.nodes.iloc[idx].reset_index(drop=True),
         "impact": impact,
     }
+    if spec.plan:
+        step(0.45, "planning the reallocation")
+        shipments, unmet, plan_info = _reallocation(cn, graph, idx, spec.ttr_weeks)
+        if len(shipments):
+            tables["plan"] = shipments
+        if len(unmet):
+            tables["plan_unmet"] = unmet
+    else:
+        plan_info = {}
     if spec.sweep:
         step(0.5, "sweeping every node")
         report = sweep_disruptions(cn.network, cn.ttr, progress=False)
@@ -176,6 +281,7 @@ def run_scenario(
         "notes": cn.notes,
         "seconds": round(time.perf_counter() - t0, 3),
     }
+    summary["plan"] = plan_info
     if "nodes" in tables:
         summary["nodes_needing_attention"] = int(tables["nodes"]["needs_attention"].sum())
     run = RunRecord(
@@ -190,6 +296,7 @@ def run_scenario(
             "assumptions": asdict(spec.assumptions),
             "sweep": spec.sweep,
             "use_twins": spec.use_twins,
+            "plan": spec.plan,
         },
         summary=summary,
         tables=tables,

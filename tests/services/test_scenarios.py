@@ -85,3 +85,23 @@ def test_steel_plant_down_on_the_real_sample(sample_store: GraphStore) -> None:
     other = run_scenario(sample_store, ScenarioSpec(name="Jijel 3w", scope=spec.scope, disrupted=(JIJEL,), ttr_weeks=3.0, use_twins=False))
     table = compare_scenarios(sample_store, run.id, other.id).set_index("figure")
     assert table.loc["ttr_weeks", run.id] == 6.0 and table.loc["ttr_weeks", other.id] == 3.0
+
+
+def test_reallocation_plan_uses_the_other_mines_spare_capacity(store: GraphStore) -> None:
+    store.write(mines_and_mill())
+    run = run_scenario(store, ScenarioSpec(disrupted=("M1",), ttr_weeks=10.0, use_twins=False))
+    plan = run.tables["plan"]
+    # P lost 6.8 ore a week from M1; M2 (capacity 8, baseline 6.8) has 1.2 a week spare.
+    # M2 is in Brazil, P in China: one period of lead time, so shipments leave in periods
+    # 0..8 and arrive in 1..9; period 0 and the rest of each week stay unmet.
+    assert set(plan["source"]) == {"M2"} and set(plan["sink"]) == {"P"}
+    assert plan["quantity"].sum() == pytest.approx(1.2 * 9)
+    assert run.tables["plan_unmet"]["quantity"].sum() == pytest.approx(6.8 * 10 - 1.2 * 9)
+    assert run.summary["plan"]["lanes"] == 1
+
+
+def test_no_plan_when_the_lost_supply_has_no_known_product(store: GraphStore) -> None:
+    store.write(mines_and_mill())
+    run = run_scenario(store, ScenarioSpec(disrupted=("Mill",), ttr_weeks=2.0, use_twins=False))
+    assert "plan" not in run.tables
+    assert "no customer" in run.summary["plan"]["note"]
