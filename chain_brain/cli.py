@@ -318,7 +318,19 @@ def _print_scenario(con: Console, run: Any, top: int) -> None:
     )
     for note in s.get("notes", []):
         con.print(f"note: {note}")
-    for key, title in (("impact", "Finished output lost"), ("nodes", "Every node: TTR loss vs TTS")):
+    plan = s.get("plan") or {}
+    if plan.get("lanes"):
+        con.print(
+            f"reallocation plan: {plan['demands']} lost supply line(s), {plan['offers']} alternative "
+            f"source(s), cost {plan['cost']:,.1f} of which unmet demand {plan['cost_lost_demand']:,.1f}"
+        )
+    elif plan.get("note"):
+        con.print(f"reallocation plan: {plan['note']}")
+    for key, title in (
+        ("impact", "Finished output lost"),
+        ("plan", "Reallocation: who ships what to whom"),
+        ("nodes", "Every node: TTR loss vs TTS"),
+    ):
         table = run.tables.get(key)
         if table is None or not len(table):
             continue
