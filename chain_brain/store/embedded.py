@@ -87,17 +87,37 @@ def describe_rejects(rejects: pd.DataFrame, what: str, limit: int = 5) -> str:
 
 
 def _to_sql_values(frame: pd.DataFrame, columns: list[str], list_cols: set[str]) -> list[tuple]:
-    out = frame[columns].astype(object)
-    for c in list_cols & set(columns):
-        out[c] = out[c].map(
-            lambda v: (
-                None
-                if v is None or (isinstance(v, float) and v != v)
-                else json.dumps(list(v), ensure_ascii=False)
+    """Rows of ``columns`` as tuples of plain Python values (NaN/NA -> None, lists -> JSON)."""
+    cells = []
+    for c in columns:
+        col = frame[c]
+        if c in list_cols:
+            cells.append(
+                [
+                    None
+                    if v is None or (isinstance(v, float) and v != v)
+                    else json.dumps(list(v), ensure_ascii=False)
+                    for v in col.tolist()
+                ]
             )
-        )
-    out = out.where(pd.notna(out), None)
-    return list(out.itertuples(index=False, name=None))
+            continue
+        values = col.to_numpy(dtype=object, na_value=None)
+        if values.dtype == object and col.dtype.kind in "iub":  # numpy scalars -> Python
+            values = np.array(col.tolist(), dtype=object)
+        cells.append(values.tolist())
+    return list(zip(*cells, strict=True))
+
+
+def _secondary_indexes(cur: sqlite3.Cursor, table: str) -> list[tuple[str, str]]:
+    """(name, CREATE statement) of the explicit indexes of ``table``."""
+    rows = cur.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type='index' AND tbl_name=? AND sql IS NOT NULL",
+        (table,),
+    ).fetchall()
+    return [(r[0], r[1]) for r in rows]
+
+
+_BULK_ROWS = 20_000  # an empty table receiving more rows gets its indexes built after the load
 
 
 class EmbeddedStore:
@@ -175,8 +195,10 @@ class EmbeddedStore:
                     "PRIMARY KEY (src_label, src, dst_label, dst, key)) WITHOUT ROWID"
                 )
                 cur.execute(f'CREATE INDEX IF NOT EXISTS "{t}_dst" ON "{t}"(dst_label, dst)')
-                cur.execute(f'CREATE INDEX IF NOT EXISTS "{t}_source" ON "{t}"(source)')
-                cur.execute(f'CREATE INDEX IF NOT EXISTS "{t}_snapshot" ON "{t}"(snapshot)')
+                # deletes by source / snapshot scan relationship tables once: cheaper than
+                # maintaining two more indexes on every write
+                cur.execute(f'DROP INDEX IF EXISTS "{t}_source"')
+                cur.execute(f'DROP INDEX IF EXISTS "{t}_snapshot"')
             t = _rel_table(RelType.SUPPLIES)
             cur.execute(f'CREATE INDEX IF NOT EXISTS "{t}_product" ON "{t}"(product)')
             cur.execute(
@@ -234,6 +256,7 @@ class EmbeddedStore:
             self._ensure_init()
             try:
                 with self._tx() as cur:
+                    rebuild = self._drop_indexes_for_bulk(cur, nodes, rels)
                     for nf in nodes:
                         assert isinstance(nf, NodeFrame)
                         self._upsert_nodes(cur, nf)
@@ -249,11 +272,40 @@ class EmbeddedStore:
                         result.by_kind[rf.type.value] = result.by_kind.get(rf.type.value, 0) + len(
                             rf
                         )
+                    for statement in rebuild:  # same transaction: all or nothing still
+                        cur.execute(statement)
             except sqlite3.Error as exc:
                 raise StoreError(
                     f"Write to {self.uri!r} failed and was rolled back: {exc}"
                 ) from exc
         return result
+
+    def _drop_indexes_for_bulk(
+        self,
+        cur: sqlite3.Cursor,
+        nodes: list[NodeFrame | RelFrame],
+        rels: list[NodeFrame | RelFrame],
+    ) -> list[str]:
+        """Drop the secondary indexes of empty tables about to receive many rows (building
+        an index once after the load is several times faster than updating it per row);
+        return the statements that rebuild them before the commit."""
+        rows: dict[str, int] = {}
+        for nf in nodes:
+            assert isinstance(nf, NodeFrame)
+            t = _node_table(nf.label)
+            rows[t] = rows.get(t, 0) + len(nf)
+        for rf in rels:
+            assert isinstance(rf, RelFrame)
+            t = _rel_table(rf.type)
+            rows[t] = rows.get(t, 0) + len(rf)
+        rebuild: list[str] = []
+        for t, n in rows.items():
+            if n < _BULK_ROWS or cur.execute(f'SELECT 1 FROM "{t}" LIMIT 1').fetchone():
+                continue
+            for name, sql in _secondary_indexes(cur, t):
+                cur.execute(f'DROP INDEX "{name}"')
+                rebuild.append(sql)
+        return rebuild
 
     def _upsert_nodes(self, cur: sqlite3.Cursor, nf: NodeFrame) -> None:
         if not len(nf):
@@ -297,6 +349,7 @@ class EmbeddedStore:
             return
         schema = REL_SCHEMAS[rf.type]
         d = rf.data.assign(src_label=rf.src_label.value, dst_label=rf.dst_label.value)
+        d = d.sort_values(["src", "dst", "key"], kind="stable")  # primary-key order
         known = [*_REL_ENDS, *schema.prop_names, *PROVENANCE_COLUMNS]
         cols = [c for c in known if c in d.columns]
         names = ", ".join(f'"{c}"' for c in cols)
