@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from chain_brain.store.base import RunRecord, Scope, WriteResult
 from chain_brain.store.scope import EdgeRow, apply_scope, read_scoped
@@ -115,6 +116,23 @@ def _secondary_indexes(cur: sqlite3.Cursor, table: str) -> list[tuple[str, str]]
         (table,),
     ).fetchall()
     return [(r[0], r[1]) for r in rows]
+
+
+def _frame(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
+    """Rows of a SELECT as a frame, built column-wise through Arrow (about twice as fast as
+    ``DataFrame.from_records``; same dtypes: text columns become pandas ``str``)."""
+    if not rows:
+        return pd.DataFrame.from_records(rows, columns=columns)
+    try:
+        table = pa.table(
+            {
+                name: pa.array(values)
+                for name, values in zip(columns, zip(*rows, strict=True), strict=True)
+            }
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed types in one column
+        return pd.DataFrame.from_records(rows, columns=columns)
+    return table.to_pandas()
 
 
 _BULK_ROWS = 20_000  # an empty table receiving more rows gets its indexes built after the load
@@ -408,7 +426,7 @@ class EmbeddedStore:
             sql += " WHERE id IN (SELECT value FROM json_each(?))"
             args = (json.dumps(list(ids), ensure_ascii=False),)
         rows = self._conn.execute(sql, args).fetchall()
-        df = pd.DataFrame.from_records(rows, columns=cols)
+        df = _frame(rows, cols)
         for p in schema.props:
             if p.type is PropType.LIST:
                 df[p.name] = df[p.name].map(lambda v: json.loads(v) if isinstance(v, str) else None)
@@ -429,7 +447,7 @@ class EmbeddedStore:
         rows = self._conn.execute(sql, args).fetchall()
         if not rows:
             return []
-        df = pd.DataFrame.from_records(rows, columns=cols)
+        df = _frame(rows, cols)
         for p in schema.props:
             if p.type is PropType.FLOAT:
                 df[p.name] = pd.to_numeric(df[p.name]).astype(float)
