@@ -147,9 +147,56 @@ def bench_store(
     assert isinstance(snap, GraphData)
     _say(f"{name}: snapshot {read_s:.2f} s; ChainGraph.from_data ...")
     graph_s, _ = _clock(lambda: ChainGraph.from_data(snap))
+    _say(f"{name}: scoped snapshots ...")
+    SCOPED.extend(bench_scopes(name, store, snap, read_s))
     got, want = snap.counts(), graph.counts()
     note = "" if got == want else f"counts differ: {sorted(set(got.items()) ^ set(want.items()))}"
     return Row(name, write_s, read_s, graph_s, note)
+
+
+SCOPED: list[tuple[str, str, int, float, float]] = []  # (store, scope, firms, ms, ref ms)
+
+
+def bench_scopes(
+    name: str, store: object, whole: GraphData, read_s: float
+) -> list[tuple[str, str, int, float, float]]:
+    """Time scoped snapshots (median of 3) against the former path: read the whole graph,
+    then ``apply_scope`` (the whole read timed above plus the cut timed here)."""
+    from chain_brain.store import Scope
+    from chain_brain.store.scope import apply_scope
+
+    sup = pd.concat([f.data for f in whole.rel_frames("SUPPLIES")], ignore_index=True)
+    busiest = str(sup["src"].value_counts().index[0])
+    typical = str(sup["dst"].value_counts().index[len(sup) // 20 % max(1, sup["dst"].nunique())])
+    chain = str(whole.node_table("Chain")["id"].iloc[0])
+    region = str(whole.node_table("Region")["id"].iloc[0])
+    scopes = {
+        f"chain {chain}": Scope(chain=chain),
+        f"region {region}": Scope(region=region),
+        f"focus {busiest} tiers 1": Scope(focus=busiest, tiers=1),
+        f"focus {typical} tiers 2 up": Scope(focus=typical, tiers=2, direction="up"),
+    }
+    out = []
+    for label, scope in scopes.items():
+        times = []
+        for _ in range(3):
+            t, sub = _clock(lambda scope=scope: store.snapshot(scope))  # type: ignore[attr-defined]
+            times.append(t)
+        cut_s, _ = _clock(lambda scope=scope: apply_scope(whole, scope))
+        assert isinstance(sub, GraphData)
+        firms = len(sub.node_table("Firm"))
+        out.append((name, label, firms, 1000 * sorted(times)[1], 1000 * (read_s + cut_s)))
+    return out
+
+
+def scoped_table() -> str:
+    lines = [
+        "| backend | scope | firms | scoped snapshot ms | whole read + apply_scope ms | speed-up |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, label, firms, ms, ref in SCOPED:
+        lines.append(f"| {name} | {label} | {firms:,} | {ms:,.0f} | {ref:,.0f} | {ref / ms:.1f}x |")
+    return "\n".join(lines)
 
 
 def _free_port() -> int:
@@ -311,6 +358,9 @@ def main(argv: list[str] | None = None) -> int:
                     Row(f"{name} FAILED", float("nan"), float("nan"), note=type(exc).__name__)
                 )
     print(table(rows, n_rows, n_rels))
+    if SCOPED:
+        print()
+        print(scoped_table())
     return 0 if all(r.write_s == r.write_s for r in rows) else 1
 
 
