@@ -267,16 +267,22 @@ def read_nodes_by_id(label: NodeLabel, columns: Sequence[str]) -> str:
     )
 
 
-def read_rels_from(rel_type: RelType, src: NodeLabel, columns: Sequence[str]) -> str:
-    """``rel_type`` relationships leaving the ``src`` nodes ``$ids``, valid on ``$as_of``,
-    as rows like :func:`read_rels`."""
+def read_rels_between(
+    rel_type: RelType, src: NodeLabel, dst: NodeLabel, columns: Sequence[str], by_src: bool
+) -> str:
+    """``src -rel_type-> dst`` relationships valid on ``$as_of`` between the nodes ``$ids``
+    (sources when ``by_src``, else targets) and ``$others`` (the other end), as rows like
+    :func:`read_rels`."""
+    s, d, t = NodeLabel(src).value, NodeLabel(dst).value, RelType(rel_type).value
     cells = ", ".join(
-        [f"'{NodeLabel(src).value}'", "a.id", "head(labels(b))", "b.id", "r.key"]
-        + [f"r.{_key(c)}" for c in columns]
+        [f"'{s}'", "a.id", f"'{d}'", "b.id", "r.key"] + [f"r.{_key(c)}" for c in columns]
     )
-    return (
-        f"UNWIND $ids AS id MATCH (a:{NodeLabel(src).value} {{id: id}})"
-        f"-[r:{RelType(rel_type).value}]->(b) USING INDEX a:{NodeLabel(src).value}(id) "
-        f"WHERE true{_valid_on(rel_type)} "
-        f"RETURN collect([{cells}]) AS rows"
-    )
+    if by_src:
+        match = (
+            f"MATCH (a:{s} {{id: id}})-[r:{t}]->(b:{d}) USING INDEX a:{s}(id) WHERE b.id IN $others"
+        )
+    else:
+        match = (
+            f"MATCH (a:{s})-[r:{t}]->(b:{d} {{id: id}}) USING INDEX b:{d}(id) WHERE a.id IN $others"
+        )
+    return f"UNWIND $ids AS id {match}{_valid_on(rel_type)} RETURN collect([{cells}]) AS rows"

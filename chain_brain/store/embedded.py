@@ -701,13 +701,32 @@ class _SqliteScope:
     def nodes(self, label: NodeLabel, ids: Collection[str]) -> pd.DataFrame:
         return self.store._read_nodes(label, list(ids))
 
-    def rels_from(
-        self, rel_type: RelType, src_label: NodeLabel, src_ids: Collection[str]
-    ) -> list[RelFrame]:
+    def rels_between(
+        self,
+        rel_type: RelType,
+        src_label: NodeLabel,
+        src_ids: Collection[str],
+        dst_label: NodeLabel,
+        dst_ids: Collection[str],
+    ) -> RelFrame | None:
         valid, valid_args = self._valid(rel_type)
-        where = f"src_label = ? AND src IN (SELECT value FROM json_each(?)){valid}"
-        args = (src_label.value, json.dumps(list(src_ids), ensure_ascii=False), *valid_args)
-        return self.store._read_rels(rel_type, where, args)
+        # look up by the smaller end (primary key for sources, the dst index for targets)
+        by_src = len(src_ids) <= len(dst_ids)
+        lead, other = ("src", "dst") if by_src else ("dst", "src")
+        lead_ids, other_ids = (src_ids, dst_ids) if by_src else (dst_ids, src_ids)
+        where = (
+            f"src_label = ? AND dst_label = ? AND {lead} IN (SELECT value FROM json_each(?)) "
+            f"AND +{other} IN (SELECT value FROM json_each(?)){valid}"
+        )
+        args = (
+            src_label.value,
+            dst_label.value,
+            json.dumps(list(lead_ids), ensure_ascii=False),
+            json.dumps(list(other_ids), ensure_ascii=False),
+            *valid_args,
+        )
+        frames = self.store._read_rels(rel_type, where, args)
+        return frames[0] if frames else None
 
 
 def _json_default(value: object) -> object:

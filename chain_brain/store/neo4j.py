@@ -564,13 +564,23 @@ class _BoltScope:
             rows = rec["rows"] if rec else []
         return _typed(pd.DataFrame(rows, columns=cols), schema.props)
 
-    def rels_from(
-        self, rel_type: RelType, src_label: NodeLabel, src_ids: Collection[str]
-    ) -> list[RelFrame]:
+    def rels_between(
+        self,
+        rel_type: RelType,
+        src_label: NodeLabel,
+        src_ids: Collection[str],
+        dst_label: NodeLabel,
+        dst_ids: Collection[str],
+    ) -> RelFrame | None:
         cols = [*REL_SCHEMAS[rel_type].prop_names, *PROVENANCE_COLUMNS]
-        statement = cypher.read_rels_from(rel_type, src_label, cols)
-        rec = self.tx.run(_q(statement), ids=list(src_ids), as_of=self.as_of).single()
-        return _rel_frames(rel_type, rec["rows"] if rec else [])
+        by_src = len(src_ids) <= len(dst_ids)
+        statement = cypher.read_rels_between(rel_type, src_label, dst_label, cols, by_src)
+        lead, other = (src_ids, dst_ids) if by_src else (dst_ids, src_ids)
+        rec = self.tx.run(
+            _q(statement), ids=list(lead), others=list(other), as_of=self.as_of
+        ).single()
+        frames = _rel_frames(rel_type, rec["rows"] if rec else [])
+        return frames[0] if frames else None
 
 
 def _single_count(tx: neo4j.ManagedTransaction, statement: str, **params: Any) -> int:

@@ -246,10 +246,16 @@ class ScopeReader(Protocol):
         """The canonical (typed) rows of the nodes ``ids`` of ``label``."""
         ...
 
-    def rels_from(
-        self, rel_type: RelType, src_label: NodeLabel, src_ids: Collection[str]
-    ) -> list[RelFrame]:
-        """The canonical relationship frames of ``rel_type`` leaving the ``src_ids``."""
+    def rels_between(
+        self,
+        rel_type: RelType,
+        src_label: NodeLabel,
+        src_ids: Collection[str],
+        dst_label: NodeLabel,
+        dst_ids: Collection[str],
+    ) -> RelFrame | None:
+        """The canonical frame of the ``src_label -rel_type-> dst_label`` relationships
+        from ``src_ids`` to ``dst_ids`` (None when there is none)."""
         ...
 
 
@@ -396,32 +402,26 @@ def read_scoped(reader: ScopeReader, scope: Scope) -> GraphData:
     keep = set.intersection(*selections) if len(selections) > 1 else selections[0]
     # context nodes, in the frame order of a whole snapshot (a node added by one frame can
     # be the source of a later one, exactly as in _induced)
+    by_label = _by_label(keep)
     for rel_type in REL_SCHEMAS:
         if rel_type is RelType.SUPPLIES:
             continue
         for s, t in _pairs(rel_type):
             if t in _SUPPLY_LABELS:
                 continue
-            src_ids = {i for lab, i in keep if lab == s.value}
-            rows = _find(reader, rel_type, "src", src_ids, src=s, dst=t)
-            keep |= {(t.value, d) for _, _, _, d in rows}
-    by_label = _by_label(keep)
+            rows = _find(reader, rel_type, "src", by_label.get(s.value, set()), src=s, dst=t)
+            if rows:
+                by_label.setdefault(t.value, set()).update(d for _, _, _, d in rows)
     nodes = [
         NodeFrame(label, reader.nodes(label, sorted(by_label.get(label.value, ()))))
         for label in NODE_SCHEMAS
     ]
     rels: list[RelFrame] = []
-    for rel_type, rs in REL_SCHEMAS.items():
-        frames: list[RelFrame] = []
-        for src in rs.sources:
-            ids = by_label.get(src.value)
-            if ids:
-                frames += reader.rels_from(rel_type, src, sorted(ids))
-        for rf in sorted(frames, key=lambda f: (f.src_label.value, f.dst_label.value)):
-            d = rf.data
-            sub = d[d["dst"].isin(by_label.get(rf.dst_label.value, set())).to_numpy()]
-            if len(sub):
-                rels.append(
-                    RelFrame(rf.type, rf.src_label, rf.dst_label, sub.reset_index(drop=True))
-                )
+    for rel_type in REL_SCHEMAS:
+        for s, t in _pairs(rel_type):
+            src_ids, dst_ids = by_label.get(s.value), by_label.get(t.value)
+            if src_ids and dst_ids:
+                rf = reader.rels_between(rel_type, s, sorted(src_ids), t, sorted(dst_ids))
+                if rf is not None and len(rf.data):
+                    rels.append(rf)
     return GraphData(nodes, rels)
