@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Generic, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -315,16 +316,19 @@ def _dedupe(
     return merged, rejects, len(kept) - len(merged)
 
 
+F = TypeVar("F", NodeFrame, RelFrame)
+
+
 @dataclass
-class Validated:
+class Validated(Generic[F]):
     """Outcome of validating one frame: the good rows, the rejects and the merge count."""
 
-    frame: NodeFrame | RelFrame
+    frame: F
     rejects: pd.DataFrame
     merged: int = 0
 
 
-def validate_nodes(frame: NodeFrame) -> Validated:
+def validate_nodes(frame: NodeFrame) -> Validated[NodeFrame]:
     """Check every row of ``frame`` against its label's schema.
 
     Returns the valid rows (typed, provenance kept) and one reject row per failure.
@@ -352,7 +356,7 @@ def validate_nodes(frame: NodeFrame) -> Validated:
     return Validated(NodeFrame(frame.label, data.reset_index(drop=True)), rejects, merged)
 
 
-def validate_rels(frame: RelFrame) -> Validated:
+def validate_rels(frame: RelFrame) -> Validated[RelFrame]:
     """Check every relationship row: endpoints present, properties typed and in range."""
     schema = rel_schema(frame.type)
     data = _numbered(frame.data)
@@ -403,7 +407,7 @@ def validate_graph(graph: GraphData, *, check_endpoints: bool = True) -> GraphVa
     merged = 0
     for nf in graph.nodes:
         v = validate_nodes(nf)
-        out.nodes.append(v.frame)  # type: ignore[arg-type]
+        out.nodes.append(v.frame)
         parts.append(v.rejects)
         merged += v.merged
     known: dict[NodeLabel, set[str]] = {}
@@ -411,11 +415,10 @@ def validate_graph(graph: GraphData, *, check_endpoints: bool = True) -> GraphVa
         for nf in out.nodes:
             known.setdefault(nf.label, set()).update(nf.data["id"].tolist())
     for rf in graph.rels:
-        v = validate_rels(rf)
-        frame = v.frame
-        assert isinstance(frame, RelFrame)
-        parts.append(v.rejects)
-        merged += v.merged
+        vr = validate_rels(rf)
+        frame = vr.frame
+        parts.append(vr.rejects)
+        merged += vr.merged
         if check_endpoints and len(frame):
             entity = f"{frame.type.value}({frame.src_label.value}->{frame.dst_label.value})"
             d = frame.data

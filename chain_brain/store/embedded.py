@@ -257,18 +257,18 @@ class EmbeddedStore:
 
     def write(self, data: GraphData, *, batch_size: int = 10_000) -> WriteResult:
         """Validate and upsert ``data`` in one transaction (all or nothing)."""
-        nodes = []
+        nodes: list[NodeFrame] = []
         for nf in data.nodes:
-            v = validate_nodes(nf)
-            if len(v.rejects):
-                raise ValidationError(describe_rejects(v.rejects, "Write"))
-            nodes.append(v.frame)
-        rels = []
+            vn = validate_nodes(nf)
+            if len(vn.rejects):
+                raise ValidationError(describe_rejects(vn.rejects, "Write"))
+            nodes.append(vn.frame)
+        rels: list[RelFrame] = []
         for rf in data.rels:
-            v = validate_rels(rf)
-            if len(v.rejects):
-                raise ValidationError(describe_rejects(v.rejects, "Write"))
-            rels.append(v.frame)
+            vr = validate_rels(rf)
+            if len(vr.rejects):
+                raise ValidationError(describe_rejects(vr.rejects, "Write"))
+            rels.append(vr.frame)
         result = WriteResult()
         with self._lock:
             self._ensure_init()
@@ -276,14 +276,12 @@ class EmbeddedStore:
                 with self._tx() as cur:
                     rebuild = self._drop_indexes_for_bulk(cur, nodes, rels)
                     for nf in nodes:
-                        assert isinstance(nf, NodeFrame)
                         self._upsert_nodes(cur, nf)
                         result.nodes += len(nf)
                         result.by_kind[nf.label.value] = result.by_kind.get(
                             nf.label.value, 0
                         ) + len(nf)
                     for rf in rels:
-                        assert isinstance(rf, RelFrame)
                         self._check_endpoints(cur, rf)
                         self._upsert_rels(cur, rf)
                         result.rels += len(rf)
@@ -301,8 +299,8 @@ class EmbeddedStore:
     def _drop_indexes_for_bulk(
         self,
         cur: sqlite3.Cursor,
-        nodes: list[NodeFrame | RelFrame],
-        rels: list[NodeFrame | RelFrame],
+        nodes: list[NodeFrame],
+        rels: list[RelFrame],
     ) -> list[str]:
         """Drop the secondary indexes of empty tables about to receive many rows (building
         an index once after the load is several times faster than updating it per row);

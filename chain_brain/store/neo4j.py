@@ -227,7 +227,6 @@ class Neo4jStore:
             if len(v.rejects):
                 raise ValidationError(describe_rejects(v.rejects, "Write"))
             frame = v.frame
-            assert isinstance(frame, NodeFrame)
             schema = node_schema(frame.label)
             known = ["id", *schema.prop_names, *PROVENANCE_COLUMNS]
             cols = [c for c in known if c in frame.data.columns]
@@ -238,16 +237,15 @@ class Neo4jStore:
                 frame
             )
         for rf in data.rels:
-            v = validate_rels(rf)
-            if len(v.rejects):
-                raise ValidationError(describe_rejects(v.rejects, "Write"))
-            frame = v.frame
-            assert isinstance(frame, RelFrame)
-            rs = REL_SCHEMAS[frame.type]
+            vr = validate_rels(rf)
+            if len(vr.rejects):
+                raise ValidationError(describe_rejects(vr.rejects, "Write"))
+            rframe = vr.frame
+            rs = REL_SCHEMAS[rframe.type]
             known = [*rs.prop_names, *PROVENANCE_COLUMNS]
-            cols = [c for c in known if c in frame.data.columns]
-            props = _records(frame.data, cols, set())
-            d = frame.data
+            cols = [c for c in known if c in rframe.data.columns]
+            props = _records(rframe.data, cols, set())
+            d = rframe.data
             rows = [
                 {"src": s, "dst": t, "key": k, "props": p}
                 for s, t, k, p in zip(
@@ -256,9 +254,9 @@ class Neo4jStore:
             ]
             src_ids = pd.unique(d["src"].to_numpy()).tolist()
             dst_ids = pd.unique(d["dst"].to_numpy()).tolist()
-            rel_jobs.append((frame, src_ids, dst_ids, rows))
-            result.rels += len(frame)
-            result.by_kind[frame.type.value] = result.by_kind.get(frame.type.value, 0) + len(frame)
+            rel_jobs.append((rframe, src_ids, dst_ids, rows))
+            result.rels += len(rframe)
+            result.by_kind[rframe.type.value] = result.by_kind.get(rframe.type.value, 0) + len(rframe)
 
         def work(tx: neo4j.ManagedTransaction) -> None:
             for label, rows in node_jobs:
