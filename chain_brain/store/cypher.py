@@ -244,15 +244,10 @@ def scoped_edges(rel_type: RelType, src: NodeLabel, dst: NodeLabel, column: str)
     t, s, d = RelType(rel_type).value, NodeLabel(src).value, NodeLabel(dst).value
     valid = _valid_on(rel_type)
     if column == "src":
-        match = (
-            f"UNWIND $values AS v MATCH (a:{s} {{id: v}})-[r:{t}]->(b:{d}) "
-            f"USING INDEX a:{s}(id) WHERE true"
-        )
+        # anchor first, then expand: a USING INDEX hint made the planner scan the index
+        match = f"UNWIND $values AS v MATCH (a:{s} {{id: v}}) MATCH (a)-[r:{t}]->(b:{d}) WHERE true"
     elif column == "dst":
-        match = (
-            f"UNWIND $values AS v MATCH (a:{s})-[r:{t}]->(b:{d} {{id: v}}) "
-            f"USING INDEX b:{d}(id) WHERE true"
-        )
+        match = f"UNWIND $values AS v MATCH (b:{d} {{id: v}}) MATCH (a:{s})-[r:{t}]->(b) WHERE true"
     else:
         match = f"MATCH (a:{s})-[r:{t}]->(b:{d}) WHERE r.{_key(column)} IN $values"
     return f"{match}{valid} RETURN collect([a.id, b.id]) AS rows"
@@ -278,11 +273,7 @@ def read_rels_between(
         [f"'{s}'", "a.id", f"'{d}'", "b.id", "r.key"] + [f"r.{_key(c)}" for c in columns]
     )
     if by_src:
-        match = (
-            f"MATCH (a:{s} {{id: id}})-[r:{t}]->(b:{d}) USING INDEX a:{s}(id) WHERE b.id IN $others"
-        )
+        match = f"MATCH (a:{s} {{id: id}}) MATCH (a)-[r:{t}]->(b:{d}) WHERE b.id IN $others"
     else:
-        match = (
-            f"MATCH (a:{s})-[r:{t}]->(b:{d} {{id: id}}) USING INDEX b:{d}(id) WHERE a.id IN $others"
-        )
+        match = f"MATCH (b:{d} {{id: id}}) MATCH (a:{s})-[r:{t}]->(b) WHERE a.id IN $others"
     return f"UNWIND $ids AS id {match}{_valid_on(rel_type)} RETURN collect([{cells}]) AS rows"
