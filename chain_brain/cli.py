@@ -342,6 +342,41 @@ def _print_scenario(con: Console, run: Any, top: int) -> None:
         con.print(table.head(top).to_string(index=False))
 
 
+@app.command()
+def strengthen(
+    budget: Annotated[float, typer.Option(help="Most the funded options may cost.")],
+    store: StoreOpt = None,
+    chain: ChainOpt = None,
+    region: RegionOpt = None,
+    focus: Annotated[str | None, typer.Option(help="Firm or plant id: strengthen its supply base.")] = None,
+    tiers: Annotated[int, typer.Option(help="Supply tiers around --focus.")] = 2,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="ISO date")] = None,
+    twins: Annotated[bool, typer.Option(help="Use plant-twin capacity where twins exist.")] = True,
+    top: Annotated[int, typer.Option(help="Rows per table.")] = 10,
+) -> None:
+    """Chain strengthening (补链强链): which second sources, capacity or stock to fund under a
+    budget so that the weakest node survives longest (MILP); stored as a run."""
+    from chain_brain.services.strengthening import strengthen_chain
+
+    scope = _scope(chain=chain, region=region, focus=focus, tiers=tiers, direction="up", as_of=as_of)
+    run = strengthen_chain(_open(store), scope, budget=budget, use_twins=twins)
+    s = run.summary
+    con = _console()
+    con.print(
+        f"strengthening run [bold]{run.id}[/bold]: {s['options']} candidate option(s), "
+        f"{len(s['chosen'])} funded for {s['cost']:,.1f} of {s['budget']:,.1f}; weakest time to "
+        f"survive {s['min_tts_before']} -> {s['min_tts_after']} weeks"
+    )
+    for key, title in (("options", "Options (chosen first)"), ("nodes", "Time to survive per node")):
+        table = run.tables.get(key)
+        if table is None or not len(table):
+            continue
+        if key == "options" and "chosen" in table.columns:
+            table = table.sort_values("chosen", ascending=False)
+        con.print(title)
+        con.print(table.head(top).to_string(index=False))
+
+
 @twins_app.command("create")
 def twins_create(store: StoreOpt = None, chain: ChainOpt = None) -> None:
     """One twin per plant with a capacity by process (replaces the stored fleet)."""

@@ -95,3 +95,14 @@ def test_demo_is_the_readme_main_job(tmp_path: Path, cli) -> None:
 
     store = open_store(db)
     assert {r.kind for r in store.list_runs()} >= {"analysis", "scenario"}
+
+
+def test_strengthen_funds_stock_at_the_chain_lead(sample_store, cli) -> None:
+    code, out, err = cli(
+        "strengthen", "--budget", "5", "--store", sample_store.uri, "--focus", "apple:apple-inc",
+        "--tiers", "1", "--as-of", "2022-06-30", "--no-twins",
+    )
+    assert code == 0, err
+    # Apple holds 2 weeks of stock and is the weakest node; one more week lifts it to 3
+    assert "weakest time to survive 2.0 -> 3.0 weeks" in out
+    assert len(sample_store.list_runs("strengthening")) == 1
