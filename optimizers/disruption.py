@@ -304,6 +304,8 @@ class DisruptionSolver:
         shared, upper, _ = _lp_structure(net)
         n_shared = shared.shape[0]
         self._u_idx = np.arange(n, dtype=np.int32)
+        self._sink = np.bincount(net.arc_src, minlength=n) == 0  # ships to nobody
+        self.closed_form_solves = 0  # scenarios answered by :meth:`_sink_tau` / ``_sink_loss``
 
         # TTR columns [u, y, l]; rows [shared, demand]: u_j + l_j >= d_j t - s_j
         dem = sp.coo_matrix(
@@ -423,6 +425,9 @@ class DisruptionSolver:
         t = float(t)
         idx = np.asarray(disrupted, dtype=np.int32)
         basis, base_obj, base_u = self._ttr_base(t)
+        if base_obj == 0.0 and self._sink[idx].all():
+            self.closed_form_solves += 1
+            return self._sink_loss(idx, t)
         if base_u is not None and base_obj is not None and not (base_u[idx] > 0).any():
             # The undisrupted optimum already makes nothing at the disrupted nodes: it stays
             # feasible when they are shut, hence optimal for the smaller feasible set.
@@ -439,7 +444,41 @@ class DisruptionSolver:
             cap = self.network.capacity[idx] * t
             h.changeColsBounds(idx.size, idx, np.zeros(idx.size), cap)
 
+    def _sink_loss(self, idx: npt.NDArray[np.int32], t: float) -> float:
+        """TTR loss when only sinks are down and the undisrupted optimum loses nothing.
+
+        The undisrupted optimum with ``u_S = 0`` stays feasible (a sink feeds no row but its
+        own), so every other node keeps zero loss, and a finished sink ``j`` in ``S`` loses
+        ``max(d_j t - s_j, 0)``, which its demand row forces on any solution: the loss is
+        ``sum_j f_j max(d_j t - s_j, 0)`` exactly.
+        """
+        net = self.network
+        fin = idx[net.finished[idx]]
+        lost = np.maximum(net.demand[fin] * t - net.inventory[fin], 0.0)
+        return float(np.sum(net.profit[fin] * lost))
+
     # -- TTS ---------------------------------------------------------------------------
+
+    def _sink_tau(self, idx: npt.NDArray[np.int32]) -> float:
+        """Optimal ``tau = 1/TTS`` when every disrupted node is a sink (ships nothing).
+
+        In the rate form every row but the demand rows ``v_j + s_j tau >= d_j`` of the
+        disrupted finished sinks is unchanged or loosened by ``v_S = 0`` (a sink appears
+        only in its own BOM rows, as ``+v_j`` on the ``<=`` side), and every row loosens as
+        ``tau`` grows (``-s_i tau`` in ship rows, ``+s_j tau`` in demand rows).  So the
+        undisrupted optimum with ``v_S = 0`` is feasible at
+        ``tau = max(tau_0, max_j d_j / s_j)``; no solution does better, because the
+        disrupted feasible set lies inside the undisrupted one (``tau >= tau_0``) and
+        ``v_j = 0`` leaves ``s_j tau >= d_j``.  ``d_j > 0 = s_j`` gives ``tau = inf``
+        (TTS 0).
+        """
+        net = self.network
+        fin = idx[net.finished[idx] & (net.demand[idx] > 0)]
+        tau = self._tts_base_obj
+        for j in fin.tolist():
+            s_j = float(net.inventory[j])
+            tau = max(tau, float(net.demand[j]) / s_j if s_j > 0 else math.inf)
+        return tau
 
     def _as_tts(self, tau: float) -> float:
         if tau == math.inf:
@@ -456,6 +495,9 @@ class DisruptionSolver:
             return 0.0
         if not (self._tts_base_u[idx] > 0).any():  # see :meth:`loss`: the optimum stays optimal
             return self._as_tts(self._tts_base_obj)
+        if self._sink[idx].all():
+            self.closed_form_solves += 1
+            return self._as_tts(self._sink_tau(idx))
         h = self._tts
         h.setBasis(self._tts_basis)
         h.changeColsBounds(idx.size, idx, np.zeros(idx.size), np.zeros(idx.size))

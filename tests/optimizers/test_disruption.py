@@ -194,3 +194,57 @@ def test_tts_shrinks_weakly_when_capacity_falls(seed, node, factor):
     before = DisruptionSolver(net).time_to_survive(hit)
     after = DisruptionSolver(net.with_changes(capacity=less)).time_to_survive(hit)
     assert after <= before * (1 + 1e-7) + 1e-9
+
+
+def test_sink_closed_form_matches_pyomo_on_60_random_instances():
+    """Disrupting only sinks is answered without a solve (``_sink_tau``/``_sink_loss``):
+    the answers equal the Pyomo LPs, including zero stock (TTS 0) and scarce networks
+    where the undisrupted optimum already loses (then the TTR falls back to the LP)."""
+    used = 0
+    for seed in range(60):
+        rng = np.random.default_rng(5000 + seed)
+        net = make_tiered_network(
+            int(rng.integers(8, 24)), tiers=int(rng.integers(2, 4)), seed=seed
+        )
+        inv = net.inventory.copy()
+        inv[rng.random(net.n_nodes) < 0.2] = 0.0
+        cap = net.capacity * (rng.uniform(0.3, 1.0) if seed % 3 == 0 else 1.0)
+        net = net.with_changes(inventory=inv, capacity=cap)
+        sinks = np.flatnonzero(np.bincount(net.arc_src, minlength=net.n_nodes) == 0)
+        k = int(rng.integers(1, min(3, sinks.size) + 1))
+        hit = sorted(int(j) for j in rng.choice(sinks, size=k, replace=False))
+        t = float(rng.uniform(0.5, 10.0))
+        solver = DisruptionSolver(net)
+        assert solver.loss(hit, t) == pytest.approx(
+            solve_pyomo(build_ttr_model(net, hit, t)), rel=1e-6, abs=1e-6
+        ), seed
+        ref_tts = solve_pyomo(build_tts_model(net, hit))
+        fast = solver.time_to_survive(hit)
+        if ref_tts >= DEFAULT_MAX_TTS * (1 - 1e-9):
+            assert fast == math.inf, seed
+        else:
+            assert fast == pytest.approx(ref_tts, rel=1e-6, abs=1e-6), seed
+        used += solver.closed_form_solves
+    assert used >= 60  # the closed forms answered most of these scenarios
+
+
+def test_sink_closed_form_by_hand():
+    """car (finished, 30 in stock, 10/wk) and scrap (buys ore, no demand) are sinks."""
+    net = build_network(
+        ["ore", "mill", "car", "scrap"],
+        profit={"car": 3.0},
+        demand={"car": 10.0},
+        inventory={"mill": 20.0, "car": 30.0},
+        capacity={"ore": 100.0, "mill": 15.0, "car": 20.0, "scrap": 5.0},
+        bom=[("mill", "ore", 2.0), ("car", "steel", 1.0), ("scrap", "ore", 1.0)],
+        arcs=[("ore", "mill", "ore"), ("mill", "car", "steel"), ("ore", "scrap", "ore")],
+    )
+    solver = DisruptionSolver(net)
+    car, scrap = net.index_of("car"), net.index_of("scrap")
+    assert solver.time_to_survive([car]) == pytest.approx(3.0)  # 30 / 10
+    assert solver.loss([car], 5.0) == pytest.approx(3.0 * (50.0 - 30.0))
+    assert solver.time_to_survive([scrap]) == math.inf  # nothing depends on scrap
+    assert solver.loss([scrap], 5.0) == 0.0
+    assert solver.closed_form_solves >= 2
+    empty = DisruptionSolver(net.with_changes(inventory=np.zeros(4)))
+    assert empty.time_to_survive([car]) == 0.0  # no stock: demand unmet at once
