@@ -102,10 +102,10 @@ def _to_sql_values(frame: pd.DataFrame, columns: list[str], list_cols: set[str])
                 ]
             )
             continue
-        values = col.to_numpy(dtype=object, na_value=None)
-        if values.dtype == object and col.dtype.kind in "iub":  # numpy scalars -> Python
-            values = np.array(col.tolist(), dtype=object)
-        cells.append(values.tolist())
+        if col.dtype.kind in "iub":  # numpy / nullable integers -> Python ints, NA -> None
+            cells.append([None if pd.isna(v) else int(v) for v in col.tolist()])
+            continue
+        cells.append(col.to_numpy(dtype=object, na_value=None).tolist())
     return list(zip(*cells, strict=True))
 
 

@@ -167,3 +167,10 @@ def test_existing_ids(store: GraphStore) -> None:
     assert store.existing_ids("Firm", ["ore", "ghost", "lead", "ore"]) == {"ore", "lead"}
     assert store.existing_ids("Plant", ["ore"]) == set()
     assert store.existing_ids("Firm", []) == set()
+
+
+def test_missing_integers_round_trip_as_missing(store: GraphStore) -> None:
+    store.write(GraphData([_nodes("Plant", id=["p1", "p2"], name=["P1", "P2"], start_year=[1999, None])]))
+    plants = store.snapshot().node_table("Plant").set_index("id")
+    assert int(plants.loc["p1", "start_year"]) == 1999
+    assert pd.isna(plants.loc["p2", "start_year"])
