@@ -273,7 +273,7 @@ def strengthen_chain(
     if n > MAX_NETWORK_NODES:
         raise ValidationError(
             f"The supply network of scope {scope} has {n} nodes; strengthening handles at most "
-            f"{MAX_NETWORK_NODES}. Narrow the scope (one chain, one region or one product)."
+            f"{MAX_NETWORK_NODES}. Narrow the scope: a region, or a focus firm with a few tiers."
         )
     options, table = candidate_options(cn, graph, c)
     plan = plan_strengthening(cn.network, options, budget, time_limit=time_limit)
