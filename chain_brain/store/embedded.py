@@ -89,7 +89,7 @@ def describe_rejects(rejects: pd.DataFrame, what: str, limit: int = 5) -> str:
 
 def _to_sql_values(frame: pd.DataFrame, columns: list[str], list_cols: set[str]) -> list[tuple]:
     """Rows of ``columns`` as tuples of plain Python values (NaN/NA -> None, lists -> JSON)."""
-    cells = []
+    cells: list[list[object]] = []
     for c in columns:
         col = frame[c]
         if c in list_cols:
