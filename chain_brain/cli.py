@@ -361,10 +361,12 @@ def strengthen(
     scope = _scope(chain=chain, region=region, focus=focus, tiers=tiers, direction="up", as_of=as_of)
     run = strengthen_chain(_open(store), scope, budget=budget, use_twins=twins)
     s = run.summary
+    chosen = s.get("chosen")
+    n_chosen = len(chosen) if isinstance(chosen, list) else 0
     con = _console()
     con.print(
         f"strengthening run [bold]{run.id}[/bold]: {s['options']} candidate option(s), "
-        f"{len(s['chosen'])} funded for {s['cost']:,.1f} of {s['budget']:,.1f}; weakest time to "
+        f"{n_chosen} funded for {s['cost']:,.1f} of {s['budget']:,.1f}; weakest time to "
         f"survive {s['min_tts_before']} -> {s['min_tts_after']} weeks"
     )
     for key, title in (("options", "Options (chosen first)"), ("nodes", "Time to survive per node")):
