@@ -19,6 +19,8 @@ from chain_brain.analytics.results import AnalysisParams, compare, run_analysis
 from chain_brain.graph.chaingraph import DEFAULT_HOME_COUNTRIES, ChainGraph
 from chain_brain.store import GraphStore, RunRecord, Scope
 from graph_schema.errors import NotFoundError, ValidationError
+from graph_schema.frames import GraphData, RelFrame
+from graph_schema.model import NodeLabel, RelType
 
 __all__ = [
     "ANALYSIS",
@@ -32,6 +34,9 @@ __all__ = [
 ]
 
 ANALYSIS = "analysis"
+#: Weeks in a year, as the plant twins count them (365.2425 / 7): capacities in the graph
+#: are per year, twin capacities per week.
+WEEKS_PER_YEAR = 365.2425 / 7
 ProgressFn = Callable[[float, str], None]
 
 
@@ -42,6 +47,7 @@ class AnalysisRequest:
     scope: Scope = field(default_factory=Scope)
     home_countries: tuple[str, ...] = tuple(sorted(DEFAULT_HOME_COUNTRIES))
     params: AnalysisParams = field(default_factory=AnalysisParams)
+    use_twins: bool = True
     tenant: str | None = None
 
 
@@ -65,6 +71,9 @@ def analyse(
     if callable(progress):
         progress(0.0, "reading snapshot")
     data = store.snapshot(req.scope)
+    sources = pd.DataFrame()
+    if req.use_twins:
+        data, sources = twin_backed(store, data)
     graph = ChainGraph.from_data(data, home_countries=req.home_countries)
     if graph.n_nodes == 0:
         raise ValidationError(f"Nothing to analyse: the snapshot for {req.scope} is empty.")
@@ -78,7 +87,10 @@ def analyse(
         graph, params=req.params, progress=True if progress is True else report
     )
     tables = result.to_tables()
+    if len(sources):
+        tables["capacity_sources"] = sources
     summary: dict[str, object] = {
+        "twin_backed_plants": int(len(sources)),
         "nodes": int(graph.n_nodes),
         "supply_edges": int(graph.n_supply_edges),
         "chokepoints": _count_flag(tables, "chokepoints", "is_chokepoint"),
@@ -104,6 +116,48 @@ def analyse(
     if callable(progress):
         progress(1.0, "done")
     return run
+
+
+def twin_backed(store: GraphStore, data: GraphData) -> tuple[GraphData, pd.DataFrame]:
+    """Replace surveyed ``PRODUCES`` capacities of plants whose twin has observations by what
+    the twin says they can make now (P50), scaling each of the plant's capacities by
+    ``twin / surveyed``; return the snapshot and one row per twin-backed plant
+    (``plant_id, surveyed_per_week, twin_per_week, factor, source``).  Plants without
+    observations keep their surveyed figures (``source`` "surveyed" is implied)."""
+    from chain_brain.services.twins import twin_capacity
+
+    twins = twin_capacity(store)
+    if twins.empty:
+        return data, pd.DataFrame()
+    observed = twins[twins["source"] == "twin"].set_index("plant_id")["capacity_p50"]
+    frames = [rf for rf in data.rels if rf.type is RelType.PRODUCES and rf.src_label is NodeLabel.PLANT]
+    if observed.empty or not frames:
+        return data, pd.DataFrame()
+    prod = pd.concat([rf.data for rf in frames], ignore_index=True)
+    per_product = prod.groupby(["src", "dst"])["capacity"].sum()
+    surveyed = per_product.groupby(level="src").max() / WEEKS_PER_YEAR
+    common = observed.index.intersection(surveyed.index[surveyed > 0])
+    if common.empty:
+        return data, pd.DataFrame()
+    factor = (observed[common] / surveyed[common]).rename("factor")
+    rels = []
+    for rf in data.rels:
+        if rf in frames and "capacity" in rf.data.columns:
+            d = rf.data.copy()
+            f = d["src"].map(factor).fillna(1.0).to_numpy(dtype=float)
+            d["capacity"] = d["capacity"].to_numpy(dtype=float) * f
+            rf = RelFrame(rf.type, rf.src_label, rf.dst_label, d)
+        rels.append(rf)
+    table = pd.DataFrame(
+        {
+            "plant_id": common.astype(str),
+            "surveyed_per_week": surveyed[common].to_numpy(),
+            "twin_per_week": observed[common].to_numpy(),
+            "factor": factor.to_numpy(),
+            "source": "twin",
+        }
+    )
+    return GraphData(list(data.nodes), rels), table
 
 
 def _count_flag(tables: dict[str, pd.DataFrame], name: str, flag: str) -> int:

@@ -57,3 +57,25 @@ def test_outage_event_is_stored(sample_store: GraphStore) -> None:
     assert state["recent_changes"], "the outage is in the history"
     with pytest.raises(NotFoundError, match="gem:nope"):
         twins.plant_state(sample_store, "gem:nope")
+
+
+def test_analysis_uses_twin_capacity_where_a_twin_has_observations(sample_store: GraphStore) -> None:
+    from chain_brain.services.analysis import AnalysisRequest, analyse
+    from chain_brain.store import Scope
+    from ingest.telemetry import read_steel_energy, sample_data_dir
+
+    twins.create_twins(sample_store)
+    readings = read_steel_energy(sample_data_dir() / "steel_industry_data_2wk.csv").data
+    twins.feed_power_load(sample_store, PLANT, "EAF", readings)
+    scope = Scope(chain="chain:steel")
+    surveyed = analyse(sample_store, AnalysisRequest(scope=scope, use_twins=False), save=False)
+    backed = analyse(sample_store, AnalysisRequest(scope=scope), save=False)
+    assert surveyed.summary["twin_backed_plants"] == 0 and backed.summary["twin_backed_plants"] == 1
+    row = backed.tables["capacity_sources"].set_index("plant_id").loc[PLANT]
+    assert row["surveyed_per_week"] == pytest.approx(2500 / (365.2425 / 7))  # DRI, the larger
+    assert 0 < row["factor"] < 1  # the observed load says the plant makes less than nameplate
+    supply = {
+        name: run.tables["chokepoints"].set_index("product_id").loc["steel:dri", "supply"]
+        for name, run in (("surveyed", surveyed), ("twin", backed))
+    }
+    assert supply["surveyed"] - supply["twin"] == pytest.approx(2500 * (1 - row["factor"]))
