@@ -379,12 +379,19 @@ def find_weak_links(
     t["flag_capacity_gap"] = t["gap"] < 0
     t["flag_tight"] = t["utilisation"] > p.utilisation_high
     t["flag_few_suppliers"] = t["n_suppliers"] < p.min_suppliers
-    t["flag_concentrated"] = t["hhi_firm"].fillna(1) > p.hhi_high
+    t["flag_concentrated"] = t["hhi_firm"].notna() & (t["hhi_firm"] > p.hhi_high)
     t["flag_region_dependent"] = t["top_region_share"].fillna(0) > p.region_share_high
     t["flag_fragile"] = t["min_cut"].fillna(np.inf) <= p.min_cut_low
     flags = [c for c in t.columns if c.startswith("flag_")]
     t["n_flags"] = t[flags].sum(axis=1)
-    t["is_weak_link"] = t["flag_capacity_gap"] | (t["n_flags"] >= 2)
+    # a segment with no supplier, no capacity and no demand recorded is a gap in the data,
+    # not a weak link: it is reported, but not flagged
+    t["no_data"] = (
+        (t["n_suppliers"] == 0)
+        & (t["capacity"].fillna(0) <= 0)
+        & (t["demand"].fillna(0) <= 0)
+    )
+    t["is_weak_link"] = ~t["no_data"] & (t["flag_capacity_gap"] | (t["n_flags"] >= 2))
     t = t.sort_values(["is_weak_link", "score"], ascending=False, kind="stable").reset_index(
         drop=True
     )
@@ -395,6 +402,11 @@ def find_weak_links(
 
 def _reason(r: object) -> str:
     g = r.__getattribute__
+    if g("no_data"):
+        return (
+            f"Segment {g('name')} ({g('segment_id')}): no supplier, capacity or demand is "
+            "recorded for it, so it cannot be judged; load its members to assess it."
+        )
     parts = [f"Segment {g('name')} ({g('segment_id')}): score {g('score'):.2f}."]
     parts.append(
         f"Capacity {g('capacity'):g} vs demand {g('demand'):g} (gap {g('gap'):g}, "
