@@ -17,6 +17,8 @@ from graph_schema.errors import NotFoundError
 from graph_schema.frames import GraphData
 from graph_schema.model import NodeLabel, RelType
 
+_ALL = 1_000_000  # search_nodes with empty text returns every node, up to this many
+
 __all__ = ["ChainSummary", "ChainMap", "list_chains", "chain_map", "segment_members"]
 
 
@@ -40,10 +42,9 @@ class ChainMap:
 
 
 def list_chains(store: GraphStore) -> list[ChainSummary]:
-    """Every chain with its number of segments."""
-    data = store.snapshot()
-    chains = data.node_table(NodeLabel.CHAIN)
-    segs = data.node_table(NodeLabel.CHAIN_SEGMENT)
+    """Every chain with its number of segments (reads chain and segment nodes only)."""
+    chains = store.search_nodes(NodeLabel.CHAIN, "", limit=_ALL)
+    segs = store.search_nodes(NodeLabel.CHAIN_SEGMENT, "", limit=_ALL)
     per_chain = segs.groupby("chain").size() if len(segs) else pd.Series(dtype=int)
     return [
         ChainSummary(
@@ -52,7 +53,7 @@ def list_chains(store: GraphStore) -> list[ChainSummary]:
             name_zh=_opt(r.get("name_zh")),
             segments=int(per_chain.get(r["id"], 0)),
         )
-        for r in chains.to_dict("records")
+        for r in chains.sort_values("id").to_dict("records")
     ]
 
 

@@ -174,3 +174,9 @@ def test_missing_integers_round_trip_as_missing(store: GraphStore) -> None:
     plants = store.snapshot().node_table("Plant").set_index("id")
     assert int(plants.loc["p1", "start_year"]) == 1999
     assert pd.isna(plants.loc["p2", "start_year"])
+
+
+def test_search_with_empty_text_lists_every_node_up_to_the_limit(store: GraphStore) -> None:
+    store.write(small_chain())
+    assert list(store.search_nodes("Firm", "", limit=100)["id"]) == ["lead", "maker", "mill", "ore"]
+    assert len(store.search_nodes("Firm", "", limit=2)) == 2
