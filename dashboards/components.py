@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from urllib.parse import parse_qs, urlencode
 
 import pandas as pd
 from dash import dash_table, dcc, html
 from dash.development.base_component import Component
 
+from chain_brain.services.chains import ChainSummary
 from chain_brain.services.security import AuthenticationError, PermissionDeniedError
 from dashboards import ids
 from dashboards.context import ServiceUnavailableError
@@ -94,6 +95,11 @@ def table(
 def options(pairs: list[tuple[str, str]]) -> list[dict[str, str]]:
     """Dropdown options from (value, label) pairs."""
     return [{"value": v, "label": label} for v, label in pairs]
+
+
+def chain_options(chains: Iterable[ChainSummary], lang: str) -> list[dict[str, str]]:
+    """Dropdown options of the chains a user may see, named in the page's language."""
+    return options([(c.id, (c.name_en if lang == "en" else c.name_zh) or c.id) for c in chains])
 
 
 def page(title: str, *children: Component) -> html.Div:

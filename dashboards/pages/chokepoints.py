@@ -10,7 +10,7 @@ from dash.development.base_component import Component
 from chain_brain.analytics.results import TABLES
 from chain_brain.store import RunRecord, Scope
 from dashboards import figures, ids
-from dashboards.components import guard, message, options, page, table
+from dashboards.components import chain_options, guard, message, page, table
 from dashboards.context import DashContext
 from dashboards.i18n import Lang, t
 from graph_schema.model import NodeLabel
@@ -64,9 +64,7 @@ def register(app: dash.Dash, ctx: DashContext) -> None:
         def build() -> Component:
             p = ctx.principal()
             cid = ctx.chain_for(p, chain)
-            chains = options(
-                [(c.id, (c.name_en if lang == "en" else c.name_zh) or c.id) for c in ctx.chains(p)]
-            )
+            chains = chain_options(ctx.chains(p), lang)
             countries = (
                 ctx.snapshot(Scope(chain=cid))
                 .node_table(NodeLabel.PLANT)["country"]

@@ -10,7 +10,7 @@ from dash.development.base_component import Component
 from chain_brain.services.monitoring import concentration, hhi, plant_capacity
 from chain_brain.store import Scope
 from dashboards import figures, ids
-from dashboards.components import guard, options, page
+from dashboards.components import chain_options, guard, page
 from dashboards.context import DashContext
 from dashboards.i18n import Lang, t
 
@@ -32,9 +32,7 @@ def register(app: dash.Dash, ctx: DashContext) -> None:
         def build() -> Component:
             p = ctx.principal()
             cid = ctx.chain_for(p, chain)
-            chains = options(
-                [(c.id, (c.name_en if lang == "en" else c.name_zh) or c.id) for c in ctx.chains(p)]
-            )
+            chains = chain_options(ctx.chains(p), lang)
             return html.Div(
                 [
                     dcc.Store(id=ids.PAGE_LANG, data=lang),
