@@ -74,12 +74,13 @@ def main() -> None:
     args = ap.parse_args()
     scale = 0.05 if args.quick else args.scale
 
+    from werkzeug.serving import make_server
+
     from chain_brain.services.chains import chain_map, list_chains
     from chain_brain.settings import Settings
     from chain_brain.store import open_store
     from dashboards.app import create_dash_app
     from ingest.synthetic import scale as generate
-    from werkzeug.serving import make_server
 
     work = Path(tempfile.mkdtemp(prefix="bench-dash-"))
     path = args.store or work / "national.db"
