@@ -53,6 +53,16 @@ class Scope:
     direction: Direction = "both"
     as_of: str | None = None
 
+    def __post_init__(self) -> None:
+        from graph_schema.errors import ValidationError
+
+        if self.tiers < 0:
+            raise ValidationError(f"tiers must be >= 0, got {self.tiers}.")
+        if self.direction not in ("up", "down", "both"):
+            raise ValidationError(
+                f"direction must be 'up', 'down' or 'both', got {self.direction!r}."
+            )
+
     @property
     def is_whole(self) -> bool:
         return self.chain is None and self.region is None and self.focus is None

@@ -121,10 +121,6 @@ def _region_members(data: GraphData, region: str) -> set[Key]:
 
 
 def _neighbourhood(data: GraphData, focus: str, tiers: int, direction: str) -> set[Key]:
-    if tiers < 0:
-        raise ValidationError(f"tiers must be >= 0, got {tiers}.")
-    if direction not in ("up", "down", "both"):
-        raise ValidationError(f"direction must be 'up', 'down' or 'both', got {direction!r}.")
     start: Key | None = None
     for label in _SUPPLY_LABELS:
         if focus in _ids(data, label):
@@ -354,10 +350,6 @@ def _grouped(reader: ScopeReader, keys: set[Key]) -> set[Key]:
 
 
 def _read_neighbourhood(reader: ScopeReader, focus: str, tiers: int, direction: str) -> set[Key]:
-    if tiers < 0:
-        raise ValidationError(f"tiers must be >= 0, got {tiers}.")
-    if direction not in ("up", "down", "both"):
-        raise ValidationError(f"direction must be 'up', 'down' or 'both', got {direction!r}.")
     start: Key | None = None
     for label in _SUPPLY_LABELS:
         if reader.has_node(label, focus):

@@ -180,3 +180,10 @@ def test_search_with_empty_text_lists_every_node_up_to_the_limit(store: GraphSto
     store.write(small_chain())
     assert list(store.search_nodes("Firm", "", limit=100)["id"]) == ["lead", "maker", "mill", "ore"]
     assert len(store.search_nodes("Firm", "", limit=2)) == 2
+
+
+def test_a_bad_scope_is_refused_when_made() -> None:
+    with pytest.raises(ValidationError, match="tiers must be >= 0, got -1"):
+        Scope(focus="x", tiers=-1)
+    with pytest.raises(ValidationError, match="'sideways'"):
+        Scope(focus="x", direction="sideways")  # type: ignore[arg-type]
