@@ -122,6 +122,12 @@ class GraphStore(Protocol):
         """Delete every node and relationship written by the load ``snapshot``."""
         ...
 
+    def revision(self) -> int:
+        """A counter that grows with every committed change to the graph (write, delete,
+        clear); 0 for a store never written.  Caches of views computed from the graph key
+        on it.  Scenario and analysis runs do not change it."""
+        ...
+
     def snapshot(self, scope: Scope | None = None) -> GraphData:
         """Read the whole graph or the part ``scope`` selects as canonical frames."""
         ...

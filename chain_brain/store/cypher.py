@@ -22,6 +22,8 @@ __all__ = [
     "count_rels_from",
     "read_schema_version",
     "write_schema_version",
+    "read_revision",
+    "bump_revision",
     "count_nodes",
     "count_rels",
     "read_nodes",
@@ -103,6 +105,14 @@ def read_schema_version() -> str:
 
 def write_schema_version() -> str:
     return f"MERGE (m:{META_LABEL} {{id: $id}}) SET m.version = $version, m.applied_at = $at"
+
+
+def read_revision() -> str:
+    return f"MATCH (m:{META_LABEL} {{id: $id}}) RETURN m.revision AS revision"
+
+
+def bump_revision() -> str:
+    return f"MERGE (m:{META_LABEL} {{id: $id}}) SET m.revision = coalesce(m.revision, 0) + 1"
 
 
 # ----------------------------------------------------------------------------- reads

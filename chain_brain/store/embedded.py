@@ -290,6 +290,7 @@ class EmbeddedStore:
                         )
                     for statement in rebuild:  # same transaction: all or nothing still
                         cur.execute(statement)
+                    _bump_revision(cur)
             except sqlite3.Error as exc:
                 raise StoreError(
                     f"Write to {self.uri!r} failed and was rolled back: {exc}"
@@ -404,6 +405,8 @@ class EmbeddedStore:
                         f'DELETE FROM "{_rel_table(rel_type)}" WHERE "{column}" = ?', (value,)
                     )
                     removed += cur.rowcount
+                if removed:
+                    _bump_revision(cur)
         return removed
 
     def delete_source(self, source: str) -> int:
@@ -413,6 +416,13 @@ class EmbeddedStore:
         return self._delete_where("snapshot", snapshot)
 
     # ------------------------------------------------------------------ reads
+
+    def revision(self) -> int:
+        with self._lock:
+            if self.schema_version() is None:
+                return 0
+            got = self._conn.execute("SELECT value FROM meta WHERE key='revision'").fetchone()
+            return 0 if got is None else int(got[0])
 
     def _read_nodes(self, label: NodeLabel, ids: Sequence[str] | None = None) -> pd.DataFrame:
         schema = node_schema(label)
@@ -622,6 +632,7 @@ class EmbeddedStore:
                     cur.execute(f'DELETE FROM "{_rel_table(rt)}"')
                 cur.execute("DELETE FROM runs")
                 cur.execute("DELETE FROM run_tables")
+                _bump_revision(cur)
 
     def close(self) -> None:
         with self._lock:
@@ -725,6 +736,14 @@ class _SqliteScope:
         )
         frames = self.store._read_rels(rel_type, where, args)
         return frames[0] if frames else None
+
+
+def _bump_revision(cur: sqlite3.Cursor) -> None:
+    """Count one committed change to the graph, inside the transaction that makes it."""
+    cur.execute(
+        "INSERT INTO meta(key, value) VALUES ('revision', '1') "
+        "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+    )
 
 
 def _json_default(value: object) -> object:

@@ -290,6 +290,7 @@ class Neo4jStore:
                 statement = _q(build(frame.type, frame.src_label, frame.dst_label))
                 for batch in _batches(rows, batch_size):
                     tx.run(statement, rows=batch).consume()
+            tx.run(_q(cypher.bump_revision()), id=cypher.SCHEMA_META_ID).consume()
 
         if node_jobs or rel_jobs:
             self._write(work)
@@ -312,7 +313,15 @@ class Neo4jStore:
             removed += loop(cypher.delete_rels_where(rel_type, column))
         for label in NODE_SCHEMAS:
             removed += loop(cypher.delete_nodes_where(label, column))
+        if removed:
+            self._bump_revision()
         return removed
+
+    def _bump_revision(self) -> None:
+        def work(tx: neo4j.ManagedTransaction) -> None:
+            tx.run(_q(cypher.bump_revision()), id=cypher.SCHEMA_META_ID).consume()
+
+        self._write(work)
 
     def delete_source(self, source: str) -> int:
         """Delete every node and relationship of ``source`` (and the relationships of the
@@ -330,8 +339,16 @@ class Neo4jStore:
             work = functools.partial(_single_int, statement=statement)
             while self._write(work) >= _DELETE_BATCH:
                 pass
+        self._bump_revision()
 
     # ------------------------------------------------------------------ reads
+
+    def revision(self) -> int:
+        def work(tx: neo4j.ManagedTransaction) -> int:
+            rec = tx.run(_q(cypher.read_revision()), id=cypher.SCHEMA_META_ID).single()
+            return 0 if rec is None or rec["revision"] is None else int(rec["revision"])
+
+        return self._read(work)
 
     def snapshot(self, scope: Scope | None = None) -> GraphData:
         """Read the whole graph (one read transaction), or only what ``scope`` selects

@@ -187,3 +187,23 @@ def test_a_bad_scope_is_refused_when_made() -> None:
         Scope(focus="x", tiers=-1)
     with pytest.raises(ValidationError, match="'sideways'"):
         Scope(focus="x", direction="sideways")  # type: ignore[arg-type]
+
+
+def test_revision_counts_graph_changes_only(store: GraphStore) -> None:
+    start = store.revision()
+    store.write(small_chain())
+    after_write = store.revision()
+    assert after_write > start
+    with pytest.raises(ValidationError):
+        store.write(GraphData([_nodes("Firm", id=[None], name=["No id"])]))
+    assert store.revision() == after_write  # a refused write changes nothing
+    store.save_run(RunRecord("analysis", "r1", summary={"n": 1}))
+    assert store.revision() == after_write  # runs are not graph facts
+    assert store.delete_snapshot("no-such-snapshot") == 0
+    assert store.revision() == after_write
+    store.write(GraphData([_nodes("Firm", snapshot="s9", id=["late"], name=["Late"])]))
+    assert store.delete_snapshot("s9") == 1
+    after_delete = store.revision()
+    assert after_delete >= after_write + 2
+    store.clear()
+    assert store.revision() > after_delete
