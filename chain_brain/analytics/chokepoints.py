@@ -67,15 +67,21 @@ class ChokepointParams:
     )
 
     def __post_init__(self) -> None:
-        bad = {k: v for k, v in self.weights.items() if v < 0}
-        if bad or sum(self.weights.values()) <= 0:
-            raise ValidationError(
-                f"Chokepoint weights must be >= 0 with a positive sum; got {self.weights}."
-            )
-        for name in ("hhi_high", "import_share_high", "import_hhi_high", "score_high"):
-            value = getattr(self, name)
-            if not 0.0 <= value <= 1.0:
-                raise ValidationError(f"{name} must lie in [0, 1]; got {name}={value}.")
+        names = ("hhi_high", "import_share_high", "import_hhi_high", "score_high")
+        check_score_params("Chokepoint", self.weights, {n: getattr(self, n) for n in names})
+
+
+def check_score_params(what: str, weights: dict[str, float], shares: dict[str, float]) -> None:
+    """Refuse weights that are negative or sum to zero, and share thresholds outside [0, 1].
+
+    Shared by the chokepoint and weak-link parameter sets; ``shares`` maps each threshold
+    that is a share to its value.
+    """
+    if any(v < 0 for v in weights.values()) or sum(weights.values()) <= 0:
+        raise ValidationError(f"{what} weights must be >= 0 with a positive sum; got {weights}.")
+    for name, value in shares.items():
+        if not 0.0 <= value <= 1.0:
+            raise ValidationError(f"{name} must lie in [0, 1]; got {name}={value}.")
 
 
 def hhi(groups: np.ndarray, keys: np.ndarray, weights: np.ndarray, n_groups: int) -> np.ndarray:

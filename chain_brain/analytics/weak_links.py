@@ -27,7 +27,12 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import maximum_bipartite_matching
 
-from chain_brain.analytics.chokepoints import _final_products, hhi, leontief_requirements
+from chain_brain.analytics.chokepoints import (
+    _final_products,
+    check_score_params,
+    hhi,
+    leontief_requirements,
+)
 from chain_brain.graph.chaingraph import SUPPLY_LABELS, ChainGraph
 from graph_schema.errors import ValidationError
 from graph_schema.model import NodeLabel
@@ -62,10 +67,13 @@ class WeakLinkParams:
     )
 
     def __post_init__(self) -> None:
-        if any(v < 0 for v in self.weights.values()) or sum(self.weights.values()) <= 0:
-            raise ValidationError(
-                f"Weak-link weights must be >= 0 with a positive sum; got {self.weights}."
-            )
+        check_score_params(
+            "Weak-link",
+            self.weights,
+            {"hhi_high": self.hhi_high, "region_share_high": self.region_share_high},
+        )
+        if self.min_suppliers < 1:
+            raise ValidationError(f"min_suppliers must be >= 1; got {self.min_suppliers}.")
 
 
 def segment_members(graph: ChainGraph) -> pd.DataFrame:
@@ -387,9 +395,7 @@ def find_weak_links(
     # a segment with no supplier, no capacity and no demand recorded is a gap in the data,
     # not a weak link: it is reported, but not flagged
     t["no_data"] = (
-        (t["n_suppliers"] == 0)
-        & (t["capacity"].fillna(0) <= 0)
-        & (t["demand"].fillna(0) <= 0)
+        (t["n_suppliers"] == 0) & (t["capacity"].fillna(0) <= 0) & (t["demand"].fillna(0) <= 0)
     )
     t["is_weak_link"] = ~t["no_data"] & (t["flag_capacity_gap"] | (t["n_flags"] >= 2))
     t = t.sort_values(["is_weak_link", "score"], ascending=False, kind="stable").reset_index(

@@ -16,6 +16,7 @@ from chain_brain.analytics.weak_links import (
 )
 from chain_brain.graph.chaingraph import ChainGraph
 from chain_brain.graph.samples import toy_chain
+from graph_schema.errors import ValidationError
 
 
 @pytest.fixture(scope="module")
@@ -95,3 +96,12 @@ def test_grouped_min_cuts_equal_separate_ones() -> None:
     cuts = segment_min_cuts(g, s, c)
     assert cuts.groups.tolist() == list(range(6))
     assert cuts.values.tolist() == [segment_min_cut(s[g == k], c[g == k])[0] for k in range(6)]
+
+
+def test_bad_weak_link_parameters_are_refused_naming_the_value() -> None:
+    with pytest.raises(ValidationError, match="region_share_high=1.5"):
+        WeakLinkParams(region_share_high=1.5)
+    with pytest.raises(ValidationError, match="min_suppliers"):
+        WeakLinkParams(min_suppliers=0)
+    with pytest.raises(ValidationError, match="Weak-link weights"):
+        WeakLinkParams(weights={"shortfall": -1.0})
