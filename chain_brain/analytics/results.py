@@ -270,18 +270,7 @@ def run_analysis(
     'Firm:A1 buys chip from one supplier only, '
     """
     p = params or AnalysisParams()
-    steps = [
-        "chokepoints",
-        "weak_links",
-        "sole_sources",
-        "dominators",
-        "articulation_points",
-        "bridges",
-        "betweenness",
-        "importance",
-        "product_positions",
-        "cascades",
-    ] + (["industry_positions"] if p.bea_positions else [])
+    steps = [*TABLES] + (["industry_positions"] if p.bea_positions else [])
     bar = None
     if progress is True:
         from tqdm.auto import tqdm
