@@ -6,6 +6,7 @@ runs it (``chain-brain dashboard --host --port --store``).
 
 from __future__ import annotations
 
+import importlib.util
 import threading
 from pathlib import Path
 
@@ -20,7 +21,10 @@ from dashboards import components, ids, pages
 from dashboards.context import LOCAL_PRINCIPAL, DashContext
 from dashboards.i18n import lang_of, t
 
-__all__ = ["create_dash_app", "serve"]
+__all__ = ["create_dash_app", "serve", "PLOTLY_JS"]
+
+#: Where Dash serves plotly.js (the URL ``dcc.Graph`` loads it from when ``serve_locally``).
+PLOTLY_JS = "_dash-component-suites/plotly/package_data/plotly.min.js"
 
 
 def create_dash_app(
@@ -35,7 +39,13 @@ def create_dash_app(
     Pages are Dash Pages registered here, explicitly (``use_pages=True, pages_folder=""``),
     so that importing the package registers nothing.  ``local_principal`` is who a
     single-user local run acts as (used only when ``settings.api_keys_file`` is unset).
-    ``warm_up`` fills the snapshot and chain-map caches in a background thread.
+    ``warm_up`` computes the default chain's first view in a background thread
+    (:meth:`DashContext.warm_up`).
+
+    For a fast first view, the bundles are served by the app itself (``serve_locally``),
+    gzip-compressed when ``flask-compress`` is installed, and plotly.js is fetched and
+    parsed while the page's layout is still on its way (a deferred script at the URL the
+    graphs load it from), instead of after the first graph is mounted.
     """
     ctx = DashContext(
         settings, store if store is not None else settings.open_store(), local_principal
@@ -47,6 +57,11 @@ def create_dash_app(
         assets_folder=str(Path(__file__).with_name("assets")),
         title=t("app.title", "zh"),
         suppress_callback_exceptions=True,
+        serve_locally=True,
+        compress=importlib.util.find_spec("flask_compress") is not None,
+    )
+    app.config.external_scripts.append(
+        {"src": f"{app.config.requests_pathname_prefix}{PLOTLY_JS}", "defer": "defer"}
     )
     for module in pages.ALL:
         module.register(app, ctx)

@@ -17,7 +17,18 @@ from dashboards.figures import records
 from dashboards.i18n import LANGS, Lang, t
 from graph_schema.errors import ChainBrainError
 
-__all__ = ["PAGES", "nav", "message", "table", "guard", "options", "page", "with_lang"]
+__all__ = [
+    "PAGES",
+    "nav",
+    "message",
+    "table",
+    "plain_table",
+    "guard",
+    "failure",
+    "options",
+    "page",
+    "with_lang",
+]
 
 #: (path, i18n key) of every page, in navigation order.
 PAGES: tuple[tuple[str, str], ...] = (
@@ -92,6 +103,25 @@ def table(
     )
 
 
+def plain_table(table_id: str, frame: pd.DataFrame) -> html.Table:
+    """A small static HTML table of ``frame`` (no DataTable bundle to load: for the few
+    rows of a first view)."""
+    data, columns = records(frame)
+    head = html.Thead(html.Tr([html.Th(c["name"]) for c in columns]))
+    body = html.Tbody(
+        [html.Tr([html.Td(_cell(row.get(c["id"]))) for c in columns]) for row in data]
+    )
+    return html.Table([head, body], id=table_id, className="plain-table")
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
+    return str(value)
+
+
 def options(pairs: list[tuple[str, str]]) -> list[dict[str, str]]:
     """Dropdown options from (value, label) pairs."""
     return [{"value": v, "label": label} for v, label in pairs]
@@ -111,9 +141,14 @@ def guard(lang: Lang, build: Callable[[], Component]) -> Component:
     service, project error).  Access denials get the id :data:`ids.DENIED`."""
     try:
         return build()
-    except (PermissionDeniedError, AuthenticationError) as exc:
-        return message(f"{t('denied', lang)}: {exc}", kind="denied", id=ids.DENIED)
-    except ServiceUnavailableError as exc:
-        return message(t("service_missing", lang, service=exc.service), kind="warning")
     except ChainBrainError as exc:
-        return message(f"{t('error', lang)}: {exc}", kind="error")
+        return failure(exc, lang)
+
+
+def failure(exc: ChainBrainError, lang: Lang) -> Component:
+    """The message that replaces what ``exc`` stopped from being built (see :func:`guard`)."""
+    if isinstance(exc, PermissionDeniedError | AuthenticationError):
+        return message(f"{t('denied', lang)}: {exc}", kind="denied", id=ids.DENIED)
+    if isinstance(exc, ServiceUnavailableError):
+        return message(t("service_missing", lang, service=exc.service), kind="warning")
+    return message(f"{t('error', lang)}: {exc}", kind="error")

@@ -1,4 +1,4 @@
-"""What every page needs: the store, short-lived snapshot caches, and who is asking.
+"""What every page needs: the store, caches of computed views, and who is asking.
 
 One :class:`DashContext` is made by :func:`dashboards.app.create_dash_app` and handed to each
 page's ``register``; nothing here exists at import time.
@@ -6,9 +6,16 @@ page's ``register``; nothing here exists at import time.
 Who is asking: when ``settings.api_keys_file`` is set, every request must carry an
 ``X-API-Key`` header, resolved through :mod:`chain_brain.services.security`; without a keys
 file the dashboard is a single-user local run and the principal is ``local_principal``
-(an admin unless the caller says otherwise).  A principal bound to a chain (a chain lead)
-can open only that chain: :meth:`DashContext.chain_for` raises
-:class:`~chain_brain.services.security.PermissionDeniedError` for any other.
+(an admin unless the caller says otherwise).
+
+What they may see is decided by the same functions of
+:mod:`chain_brain.services.security` the API calls, never re-implemented here:
+:func:`~chain_brain.services.security.scoped` (a chain lead opens only its chain; any
+other raises :class:`~chain_brain.services.security.PermissionDeniedError`),
+:func:`~chain_brain.services.security.visible` (the graph cut to the principal's chain
+members and redacted), :func:`~chain_brain.services.security.view_for` (the store a
+chain lead's scenario reads) and :meth:`Principal.sees_tenant` (which stored runs it may
+read).  Every page reads the graph through :meth:`DashContext.visible_data`.
 """
 
 from __future__ import annotations
@@ -16,10 +23,10 @@ from __future__ import annotations
 import importlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import flask
 
@@ -30,15 +37,17 @@ from chain_brain.services.security import (
     Permission,
     Principal,
     Role,
-    redact,
     require,
     scoped,
+    view_for,
+    visible,
 )
 from chain_brain.settings import Settings
 from chain_brain.store import GraphStore, RunRecord, Scope
 from chain_brain.twins import TwinFleet
 from graph_schema.errors import ChainBrainError, NotFoundError
 from graph_schema.frames import GraphData
+from graph_schema.model import NodeLabel
 
 __all__ = [
     "DashContext",
@@ -49,6 +58,8 @@ __all__ = [
 
 API_KEY_HEADER = "X-API-Key"
 LOCAL_PRINCIPAL = Principal(key_id="local", role=Role.ADMIN)
+#: Chains bound to API keys whose views the warm-up also computes (beyond the default one).
+WARM_BOUND_CHAINS = 8
 T = TypeVar("T")
 
 
@@ -60,6 +71,21 @@ class ServiceUnavailableError(ChainBrainError):
         self.service = service
 
 
+class _CachedReads:
+    """The store as the security functions read it, with snapshots from the context's
+    cache (every other method is the store's own)."""
+
+    def __init__(self, ctx: DashContext) -> None:
+        self._ctx = ctx
+        self.uri = ctx.store.uri
+
+    def snapshot(self, scope: Scope | None = None) -> GraphData:
+        return self._ctx.snapshot(scope)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._ctx.store, name)
+
+
 @dataclass
 class DashContext:
     """Store, caches and access rules shared by the pages of one Dash app."""
@@ -67,56 +93,87 @@ class DashContext:
     settings: Settings
     store: GraphStore
     local_principal: Principal = LOCAL_PRINCIPAL
-    ttl_seconds: float = 120.0
     _cache: dict[tuple[object, ...], tuple[float, object]] = field(default_factory=dict)
+    _revision: int | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _keyring: KeyRing | None = None
     ready: threading.Event = field(default_factory=threading.Event)
+    _reader: _CachedReads | None = None
 
     # ---------------------------------------------------------------- caching
     def cached(
         self, key: tuple[object, ...], compute: Callable[[], T], *, ttl: float | None = None
     ) -> T:
-        """``compute()`` remembered for ``ttl`` (default ``ttl_seconds``) under ``key``."""
+        """``compute()`` remembered under ``key`` until the store's
+        :meth:`~chain_brain.store.GraphStore.revision` changes, and at most ``ttl`` seconds
+        when given (for values read from stored runs or twins, which do not change the
+        revision)."""
+        revision = self.store.revision()
         now = time.monotonic()
         with self._lock:
+            if revision != self._revision:
+                self._cache.clear()
+                self._revision = revision
             hit = self._cache.get(key)
-        if hit is not None and now - hit[0] < (self.ttl_seconds if ttl is None else ttl):
+        if hit is not None and (ttl is None or now - hit[0] < ttl):
             return hit[1]  # type: ignore[return-value]
         value = compute()
         with self._lock:
-            self._cache[key] = (now, value)
+            if self._revision == revision:
+                self._cache[key] = (now, value)
         return value
 
     def snapshot(self, scope: Scope | None = None) -> GraphData:
+        """The store's snapshot of ``scope``, unfiltered: for the security functions only
+        (pages read :meth:`visible_data`)."""
         return self.cached(("snapshot", scope), lambda: self.store.snapshot(scope))
 
+    @property
+    def reader(self) -> GraphStore:
+        """The store with cached snapshots, handed to the security functions (one object,
+        so that caches keyed by the store see the same one)."""
+        if self._reader is None:
+            self._reader = _CachedReads(self)
+        return cast(GraphStore, self._reader)
+
     def warm_up(self) -> None:
-        """Fill the caches the first views need (chains, chain maps, snapshots, the latest
-        analysis), so the first meaningful view of a big graph does not wait for them; run
-        in a background thread.  ``ready`` is set when it is done (or failed)."""
+        """Compute what the first view needs (the chain list, the default chain's map and
+        its latest analysis, and the same for chains bound to API keys), so that a first
+        visitor does not wait for the services; run in a background thread at start-up.
+        ``ready`` is set when it is done (or failed).  Only these views are warmed:
+        other chains are computed on their first visit."""
         try:
-            self.snapshot(Scope())
-            for c in self.chains(LOCAL_PRINCIPAL):
-                self.chain_map(LOCAL_PRINCIPAL, c.id)
-                self.snapshot(Scope(chain=c.id))
-                self.latest_analysis(LOCAL_PRINCIPAL, c.id)
+            principals = [self.local_principal, *self._bound_principals()]
+            for p in principals:
+                cid = self.chain_for(p, None)
+                self.chain_map(p, cid)
+                self.latest_analysis(p, cid)
         except ChainBrainError:  # an empty or unreachable store: pages will say so
             pass
         finally:
             self.ready.set()
 
+    def _bound_principals(self) -> list[Principal]:
+        if not self.settings.api_keys_file:
+            return []
+        records = self._keys().records()
+        bound = [r.principal() for r in records if r.chain is not None and not r.revoked]
+        return bound[:WARM_BOUND_CHAINS]
+
     # ---------------------------------------------------------------- access
+    def _keys(self) -> KeyRing:
+        if self._keyring is None:
+            self._keyring = KeyRing(str(self.settings.api_keys_file))
+        return self._keyring
+
     def principal(self) -> Principal:
         """The principal of the current request (see the module docstring)."""
         if not self.settings.api_keys_file:
             return self.local_principal
-        if self._keyring is None:
-            self._keyring = KeyRing(self.settings.api_keys_file)
         presented = (
             flask.request.headers.get(API_KEY_HEADER) if flask.has_request_context() else None
         )
-        return self._keyring.authenticate(presented)
+        return self._keys().authenticate(presented)
 
     def chains(self, principal: Principal) -> list[ChainSummary]:
         """Chains the principal may open."""
@@ -136,6 +193,33 @@ class DashContext:
             )
         return chains[0].id
 
+    def visible_data(self, principal: Principal, chain: str | None = None) -> GraphData:
+        """The graph of ``chain`` (every chain when None) as ``principal`` may read it:
+        :func:`chain_brain.services.security.visible`, cached."""
+        scope = Scope(chain=chain)
+        return self.cached(
+            ("visible", principal, scope), lambda: visible(self.reader, principal, scope)
+        )
+
+    def visible_ids(self, principal: Principal, chain: str, label: NodeLabel) -> set[str]:
+        """Ids of the ``label`` nodes of :meth:`visible_data`."""
+        return self.cached(
+            ("visible_ids", principal, chain, label),
+            lambda: set(self.visible_data(principal, chain).node_table(label)["id"].astype(str)),
+        )
+
+    def require_visible(
+        self, principal: Principal, chain: str, labels: Iterable[NodeLabel], node_ids: Iterable[str]
+    ) -> None:
+        """:class:`NotFoundError` naming the first of ``node_ids`` that is none of
+        ``labels`` in the principal's view of ``chain`` (as the API answers 404)."""
+        known: set[str] = set()
+        for label in labels:
+            known |= self.visible_ids(principal, chain, label)
+        for node in node_ids:
+            if str(node) not in known:
+                raise NotFoundError(f"No node with id {node!r} is visible in chain {chain!r}.")
+
     # ---------------------------------------------------------------- services
     def chain_map(self, principal: Principal, chain: str | None) -> ChainMap:
         cid = self.chain_for(principal, chain)
@@ -149,13 +233,32 @@ class DashContext:
         except (ImportError, AttributeError):
             raise ServiceUnavailableError(f"chain_brain.services.{module}.{name}") from None
 
+    def _runs(self, principal: Principal, kind: str, chain: str | None) -> list[RunRecord]:
+        """Stored runs of ``kind`` the principal's tenant may read (of ``chain`` when
+        given), newest first, tables not loaded."""
+        return [
+            r
+            for r in self.store.list_runs(kind)
+            if principal.sees_tenant(r.tenant) and (chain is None or _run_chain(r) == chain)
+        ]
+
+    def run(self, principal: Principal, kind: str, run_id: str) -> RunRecord:
+        """One stored run, if the principal's tenant may read it (else
+        :class:`NotFoundError`, as the API answers)."""
+        found = self.store.load_run(kind, run_id)
+        if not principal.sees_tenant(found.tenant):
+            raise NotFoundError(f"No {kind} run with id {run_id!r}.")
+        return found
+
     def latest_analysis(self, principal: Principal, chain: str | None) -> RunRecord | None:
-        """The latest analysis run of the chain (``services.analysis.latest_analysis``)."""
+        """The latest analysis run of the chain that the principal's tenant may read."""
         cid = self.chain_for(principal, chain)
-        latest = self.service("analysis", "latest_analysis")
-        return self.cached(
-            ("latest_analysis", cid), lambda: latest(self.store, chain=cid), ttl=15.0
-        )
+
+        def load() -> RunRecord | None:
+            runs = self._runs(principal, "analysis", cid)
+            return self.store.load_run("analysis", runs[0].id) if runs else None
+
+        return self.cached(("latest_analysis", principal.tenant_key, cid), load, ttl=15.0)
 
     def explain_finding(self, run: RunRecord, finding_id: str) -> dict[str, object]:
         """``services.analysis.explain_finding`` (a non-dict answer is wrapped)."""
@@ -165,26 +268,20 @@ class DashContext:
     def analysis_runs(
         self, principal: Principal, chain: str | None
     ) -> tuple[RunRecord | None, RunRecord | None]:
-        """The latest two analysis runs of the principal's chain (tables loaded)."""
+        """The latest two analysis runs of the chain the principal may read (tables loaded)."""
         cid = self.chain_for(principal, chain)
-        runs = [
-            r
-            for r in self.store.list_runs("analysis")
-            if principal.sees_tenant(r.tenant) and _run_chain(r) in (cid, None)
-        ][:2]
-        loaded = [self.store.load_run("analysis", r.id) for r in runs]
+        loaded = [
+            self.store.load_run("analysis", r.id)
+            for r in self._runs(principal, "analysis", cid)[:2]
+        ]
         return (loaded[0] if loaded else None, loaded[1] if len(loaded) > 1 else None)
 
     def latest_scenario(self, principal: Principal) -> RunRecord | None:
-        runs = [r for r in self.store.list_runs("scenario") if principal.sees_tenant(r.tenant)]
+        runs = self._runs(principal, "scenario", None)
         return self.store.load_run("scenario", runs[0].id) if runs else None
 
-    def visible_data(self, principal: Principal) -> GraphData:
-        """The part of the graph ``principal`` may read, confidential values redacted."""
-        return redact(principal, self.snapshot(scoped(principal, Scope())))
-
     def scenario_runs(self, principal: Principal) -> list[RunRecord]:
-        return [r for r in self.store.list_runs("scenario") if principal.sees_tenant(r.tenant)]
+        return self._runs(principal, "scenario", None)
 
     def run_scenario(
         self,
@@ -196,9 +293,17 @@ class DashContext:
         *,
         sweep: bool = False,
     ) -> RunRecord:
-        """Run and store a what-if through ``chain_brain.services.scenarios.run_scenario``."""
+        """Run and store a what-if through ``chain_brain.services.scenarios.run_scenario``
+        on the store as the principal may read it (``security.view_for``, as the API
+        does); every disrupted firm or plant and region must be visible to it."""
         require(principal, Permission.RUN_SCENARIO)
         cid = self.chain_for(principal, chain)
+        self.require_visible(principal, cid, (NodeLabel.PLANT, NodeLabel.FIRM), disrupted)
+        plants = self.visible_data(principal, cid).node_table(NodeLabel.PLANT)
+        countries = set(plants["country"].dropna().astype(str))
+        for region in regions:
+            if region not in countries:
+                raise NotFoundError(f"No plant in region {region!r} is visible in chain {cid!r}.")
         spec_type = self.service("scenarios", "ScenarioSpec")
         picked = [*disrupted, *regions]
         name = f"{', '.join(picked[:3])}{' ...' if len(picked) > 3 else ''} ({ttr_weeks:g} wk)"
@@ -211,25 +316,25 @@ class DashContext:
             sweep=sweep,
             tenant=principal.tenant_key,
         )
-        return self.service("scenarios", "run_scenario")(self.store, spec)  # type: ignore[no-any-return]
+        view = view_for(self.store, principal, redacted=False)
+        return self.service("scenarios", "run_scenario")(view, spec)  # type: ignore[no-any-return]
 
     def fleet(self, principal: Principal, chain: str | None) -> TwinFleet:
-        """The stored twin fleet (``services.twins.load_fleet``), or, when no twins were
-        created yet, one built from the chain's surveyed capacities ."""
+        """The twins of the plants of ``chain`` the principal may see: the stored fleet
+        (``services.twins.load_fleet``) or, when no twins were created yet, one built from
+        the surveyed capacities, cut to the visible plants."""
         cid = self.chain_for(principal, chain)
 
         def load() -> TwinFleet:
+            data = self.visible_data(principal, cid)
             try:
                 stored = self.service("twins", "load_fleet")(self.store)
             except ServiceUnavailableError:
                 stored = None
-            return (
-                stored
-                if stored is not None
-                else monitoring.build_fleet(self.snapshot(Scope(chain=cid)))
-            )
+            whole = stored if stored is not None else monitoring.build_fleet(data)
+            return monitoring.fleet_of(whole, self.visible_ids(principal, cid, NodeLabel.PLANT))
 
-        return self.cached(("fleet", cid), load)
+        return self.cached(("fleet", principal, cid), load, ttl=30.0)
 
 
 def _run_chain(run: RunRecord) -> str | None:

@@ -12,6 +12,7 @@ supply neighbourhood, capacity per country or region, spare capacity per product
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +20,12 @@ import pandas as pd
 
 from chain_brain.services.twins import plant_process_records
 from chain_brain.store import RunRecord
-from chain_brain.twins import TwinFleet, fleet_from_plant_records, forecast_capacity
+from chain_brain.twins import (
+    FleetFrames,
+    TwinFleet,
+    fleet_from_plant_records,
+    forecast_capacity,
+)
 from graph_schema.frames import GraphData
 from graph_schema.model import NodeLabel, RelType
 
@@ -34,6 +40,7 @@ __all__ = [
     "lead_firm_options",
     "plant_process_records",
     "build_fleet",
+    "fleet_of",
     "fleet_overview",
     "plant_forecast",
     "ttr_alerts",
@@ -336,6 +343,21 @@ def supplier_view(data: GraphData, firm: str, *, max_tiers: int = 3) -> Supplier
 def build_fleet(data: GraphData) -> TwinFleet:
     """A twin fleet of every plant with surveyed process capacities."""
     return fleet_from_plant_records(plant_process_records(data))
+
+
+def fleet_of(fleet: TwinFleet, plant_ids: Iterable[str]) -> TwinFleet:
+    """The twins of ``plant_ids`` only: their units, history and observations (the fleet
+    itself when it holds no other plant)."""
+    keep = {str(p) for p in plant_ids}
+    if set(fleet.plant_ids) <= keep:
+        return fleet
+    frames = fleet.to_frames()
+    state = frames.state[frames.state["plant_id"].astype(str).isin(keep)]
+    history = frames.history[frames.history["plant_id"].astype(str).isin(keep)]
+    return TwinFleet.from_frames(
+        FleetFrames(state=state.reset_index(drop=True), history=history.reset_index(drop=True)),
+        obs_capacity=fleet.obs_capacity,
+    )
 
 
 def fleet_overview(fleet: TwinFleet, data: GraphData) -> pd.DataFrame:

@@ -21,9 +21,7 @@ def _view(ctx: DashContext, firm: str) -> SupplierView:
     p = ctx.principal()
     if p.firm is not None and firm != p.firm:
         raise NotFoundError(f"Firm {firm!r} is not visible to key {p.key_id!r}.")
-    return ctx.cached(
-        ("supplier_view", p.key_id, firm), lambda: supplier_view(ctx.visible_data(p), firm)
-    )
+    return ctx.cached(("supplier_view", p, firm), lambda: supplier_view(ctx.visible_data(p), firm))
 
 
 def _render(v: SupplierView, lang: Lang) -> Component:
@@ -69,9 +67,7 @@ def register(app: dash.Dash, ctx: DashContext) -> None:
             if p.firm is not None:
                 firms = [(p.firm, p.firm)]
             else:
-                opts = ctx.cached(
-                    ("lead_firms", p.key_id), lambda: lead_firm_options(ctx.visible_data(p))
-                )
+                opts = ctx.cached(("lead_firms", p), lambda: lead_firm_options(ctx.visible_data(p)))
                 firms = list(zip(opts["id"], opts["name"], strict=True))
             chosen = firm if firm in {f for f, _ in firms} else (firms[0][0] if firms else None)
             return html.Div(

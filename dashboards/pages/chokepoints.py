@@ -8,7 +8,7 @@ from dash import Input, Output, State, dcc, html
 from dash.development.base_component import Component
 
 from chain_brain.analytics.results import TABLES
-from chain_brain.store import RunRecord, Scope
+from chain_brain.store import RunRecord
 from dashboards import figures, ids
 from dashboards.components import chain_options, guard, message, page, table
 from dashboards.context import DashContext
@@ -66,10 +66,7 @@ def register(app: dash.Dash, ctx: DashContext) -> None:
             cid = ctx.chain_for(p, chain)
             chains = chain_options(ctx.chains(p), lang)
             countries = (
-                ctx.snapshot(Scope(chain=cid))
-                .node_table(NodeLabel.PLANT)["country"]
-                .dropna()
-                .unique()
+                ctx.visible_data(p, cid).node_table(NodeLabel.PLANT)["country"].dropna().unique()
             )
             return html.Div(
                 [

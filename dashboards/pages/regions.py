@@ -6,13 +6,14 @@ import dash
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 from dash.development.base_component import Component
+from plotly.graph_objects import Figure
 
 from chain_brain.services.monitoring import concentration, hhi, plant_capacity
-from chain_brain.store import Scope
 from dashboards import figures, ids
-from dashboards.components import chain_options, guard, page
+from dashboards.components import chain_options, failure, guard, page
 from dashboards.context import DashContext
 from dashboards.i18n import Lang, t
+from graph_schema.errors import ChainBrainError
 
 __all__ = ["register", "TOPOJSON_URL"]
 
@@ -21,10 +22,9 @@ TOPOJSON_URL = "/assets/topojson/"
 
 
 def _plants(ctx: DashContext, chain: str) -> pd.DataFrame:
-    cid = ctx.chain_for(ctx.principal(), chain)
-    return ctx.cached(
-        ("plant_capacity", cid), lambda: plant_capacity(ctx.snapshot(Scope(chain=cid)))
-    )
+    p = ctx.principal()
+    cid = ctx.chain_for(p, chain)
+    return ctx.cached(("plant_capacity", p, cid), lambda: plant_capacity(ctx.visible_data(p, cid)))
 
 
 def register(app: dash.Dash, ctx: DashContext) -> None:
@@ -65,8 +65,11 @@ def register(app: dash.Dash, ctx: DashContext) -> None:
         Input(ids.RG_CHAIN, "value"),
         State(ids.PAGE_LANG, "data"),
     )
-    def show(chain: str, lang: Lang) -> tuple[object, object, object, str]:
-        plants = _plants(ctx, chain)
+    def show(chain: str, lang: Lang) -> tuple[object, object, object, object]:
+        try:
+            plants = _plants(ctx, chain)
+        except ChainBrainError as exc:
+            return Figure(), Figure(), Figure(), failure(exc, lang)
         by_country = concentration(plants, "country")
         return (
             figures.plants_map_figure(plants, lang),

@@ -9,7 +9,7 @@ from dash import Input, Output, State, dcc, html
 from dash.development.base_component import Component
 
 from chain_brain.services.monitoring import lead_firm_options, plant_capacity
-from chain_brain.store import RunRecord, Scope
+from chain_brain.store import RunRecord
 from dashboards import figures, ids
 from dashboards.components import guard, message, options, page, table
 from dashboards.context import DashContext
@@ -59,8 +59,9 @@ def render_run(run: RunRecord, lang: Lang) -> Component:
 
 
 def _compare(ctx: DashContext, a: str, b: str) -> Component:
+    p = ctx.principal()
+    ra, rb = ctx.run(p, "scenario", a), ctx.run(p, "scenario", b)
     head = ctx.service("scenarios", "compare_scenarios")(ctx.store, a, b)
-    ra, rb = ctx.store.load_run("scenario", a), ctx.store.load_run("scenario", b)
     na, nb = ra.tables.get("nodes"), rb.tables.get("nodes")
     fig = (
         [dcc.Graph(figure=figures.scenario_compare_figure(na, nb, (a, b)))]
@@ -75,7 +76,7 @@ def register(app: dash.Dash, ctx: DashContext) -> None:
         def build() -> Component:
             p = ctx.principal()
             cid = ctx.chain_for(p, chain)
-            data = ctx.snapshot(Scope(chain=cid))
+            data = ctx.visible_data(p, cid)
             plants = plant_capacity(data).sort_values("capacity", ascending=False).head(300)
             firms = lead_firm_options(data, limit=200)
             countries = sorted(plants["country"].dropna().astype(str).unique())

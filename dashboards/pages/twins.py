@@ -6,12 +6,14 @@ import dash
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 from dash.development.base_component import Component
+from plotly.graph_objects import Figure
 
 from chain_brain.services.monitoring import fleet_overview, plant_forecast
 from dashboards import figures, ids
-from dashboards.components import guard, message, page, table
+from dashboards.components import failure, guard, message, page, table
 from dashboards.context import DashContext
 from dashboards.i18n import Lang, t
+from graph_schema.errors import ChainBrainError, NotFoundError
 
 __all__ = ["register"]
 
@@ -21,7 +23,9 @@ def register(app: dash.Dash, ctx: DashContext) -> None:
         p = ctx.principal()
         cid = ctx.chain_for(p, chain)
         return ctx.cached(
-            ("fleet_overview", cid), lambda: fleet_overview(ctx.fleet(p, cid), ctx.visible_data(p))
+            ("fleet_overview", p, cid),
+            lambda: fleet_overview(ctx.fleet(p, cid), ctx.visible_data(p, cid)),
+            ttl=30.0,
         )
 
     def layout(
@@ -68,7 +72,12 @@ def register(app: dash.Dash, ctx: DashContext) -> None:
         State(ids.PAGE_LANG, "data"),
     )
     def show(plant: str, chain: str | None, lang: Lang) -> tuple[object, object, object]:
-        fleet = ctx.fleet(ctx.principal(), chain)
+        try:
+            fleet = ctx.fleet(ctx.principal(), chain)
+            if plant not in fleet.plant_ids:
+                raise NotFoundError(f"No plant twin with id {plant!r} is visible here.")
+        except ChainBrainError as exc:
+            return Figure(), failure(exc, lang), ""
         forecast = plant_forecast(fleet, plant)
         events = fleet.history().query("plant_id == @plant").tail(20)
         note = (
