@@ -53,6 +53,7 @@ __all__ = [
     "ResolutionResult",
     "resolve_firms",
     "unmerge",
+    "keep_merges",
     "MERGE_COLUMNS",
     "CLUSTER_COLUMNS",
 ]
@@ -583,7 +584,25 @@ def unmerge(result: ResolutionResult, pair: tuple[str, str]) -> ResolutionResult
     )
     if not hit.any():
         raise NotFoundError(f"No recorded merge joins {left!r} and {right!r}.")
-    merges = m[~hit].reset_index(drop=True)
+    out = keep_merges(result, ~hit.to_numpy())
+    return replace(out, notes=[*result.notes, f"unmerged {left} / {right}"])
+
+
+def keep_merges(result: ResolutionResult, keep: np.ndarray) -> ResolutionResult:
+    """The resolution formed by the merge rows where ``keep`` (a boolean mask over
+    ``result.merges``) is true; clusters are recomputed, canonical ids follow input order.
+
+    Raises
+    ------
+    ValidationError
+        ``keep`` does not have one entry per merge row.
+    """
+    keep = np.asarray(keep, dtype=bool)
+    if keep.shape != (len(result.merges),):
+        raise ValidationError(
+            f"keep must have one entry per merge row ({len(result.merges)}); got shape {keep.shape}."
+        )
+    merges = result.merges[keep].reset_index(drop=True)
     c = result.clusters
     clusters = _clusters_from_merges(
         c["id"].to_numpy(dtype=object),
@@ -592,9 +611,4 @@ def unmerge(result: ResolutionResult, pair: tuple[str, str]) -> ResolutionResult
         keys=c["key"].tolist(),
         removed=c["removed_suffixes"].tolist(),
     )
-    return replace(
-        result,
-        clusters=clusters,
-        merges=merges,
-        notes=[*result.notes, f"unmerged {left} / {right}"],
-    )
+    return replace(result, clusters=clusters, merges=merges)

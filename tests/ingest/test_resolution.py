@@ -372,3 +372,74 @@ def test_semantic_score_enters_grey_zone_pairs() -> None:
     assert row["lexical_score"] == lexical["lexical_score"]
     expected = 0.75 * row["lexical_score"] + 0.25 * row["semantic_score"]
     assert row["score"] == pytest.approx(expected, abs=2e-4)
+
+
+def _firm_frame(ids: list[str], names: list[str], snapshot: str = "s@1") -> NodeFrame:
+    return NodeFrame(
+        NodeLabel.FIRM,
+        pd.DataFrame(
+            {
+                "id": ids,
+                "name": names,
+                "source": "s",
+                "snapshot": snapshot,
+                "loaded_at": "2026-01-01T00:00:00Z",
+                "confidence": 1.0,
+            }
+        ),
+    )
+
+
+def test_resolve_batch_never_absorbs_a_stored_firm() -> None:
+    from ingest.resolution import resolve_batch
+
+    stored = GraphData(
+        [_firm_frame(["k1", "k2"], ["Lens Technology Changsha", "Lens Technology Xiangtan"])]
+    )
+    batch = GraphData([_firm_frame(["b1"], ["Lens Technology Changsha Xiangtan"], "s@2")])
+    out = resolve_batch(batch, stored, use_embeddings=False)
+    assert out.n_absorbed == 0  # b1 matches two stored firms (0.77, 0.74): merged into neither
+    assert any("several stored firms" in n for n in out.notes)
+    assert out.graph.node_table(NodeLabel.FIRM)["id"].tolist() == ["b1"]
+
+    one = GraphData([NodeFrame(NodeLabel.FIRM, stored.nodes[0].data.iloc[:1])])
+    out = resolve_batch(batch, one, use_embeddings=False)
+    assert out.absorbed[["id", "canonical_id"]].values.tolist() == [["b1", "k1"]]
+    table = out.graph.node_table(NodeLabel.FIRM)
+    assert table[["id", "name"]].values.tolist() == [["k1", "Lens Technology Changsha"]]
+    assert list(table["aliases"].iloc[0]) == ["Lens Technology Changsha Xiangtan"]
+
+
+def test_undo_batch_gives_back_the_original_rows() -> None:
+    from ingest.resolution import resolve_batch, undo_batch
+
+    rel = RelFrame(
+        RelType.SUPPLIES,
+        NodeLabel.FIRM,
+        NodeLabel.FIRM,
+        pd.DataFrame(
+            {
+                "src": ["a", "b"],
+                "dst": ["c", "c"],
+                "key": ["chips", "glass"],
+                "source": "s",
+                "snapshot": "s@1",
+                "loaded_at": "2026-01-01T00:00:00Z",
+                "confidence": 1.0,
+            }
+        ),
+    )
+    names = ["Catcher Technology Co., Ltd.", "CATCHER TECHNOLOGY COMPANY LIMITED", "Compal Inc."]
+    batch = GraphData([_firm_frame(["a", "b", "c"], names)], [rel])
+    out = resolve_batch(batch, use_embeddings=False)
+    edges = out.graph.rel_table(RelType.SUPPLIES)
+    assert sorted(zip(edges["src"], edges["key"], edges["snapshot"], strict=True)) == [
+        ("a", "chips", "s@1"),
+        ("a", "glass", "s@1#resolved"),
+    ]
+    assert out.n_repointed == 1 and out.tags == ["s@1#resolved"]
+    restore, tags = undo_batch(out.log_tables())
+    assert tags == ["s@1#resolved"]
+    assert restore.node_table(NodeLabel.FIRM)["id"].tolist() == ["b", "a"]
+    back = restore.rel_table(RelType.SUPPLIES)
+    assert back[["src", "dst", "key", "snapshot"]].values.tolist() == [["b", "c", "glass", "s@1"]]
