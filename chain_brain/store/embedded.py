@@ -6,6 +6,11 @@ Tables are derived from :mod:`graph_schema.model`: one table per node label
 ``write`` runs in one ``BEGIN IMMEDIATE`` transaction; any error rolls the whole write back,
 so a failed write leaves the file as it was.  The journal is SQLite's write-ahead log with
 ``synchronous=FULL``: a committed write survives a crash of the process or the machine.
+
+Whole-graph snapshots are served from a columnar copy kept in the same file
+(:mod:`chain_brain.store.columnar`), valid for one store revision: a first write into an
+empty store stores it in its own transaction; otherwise the first whole read after a
+change reads the tables and stores it.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import pandas as pd
 import pyarrow as pa
 
 from chain_brain.store.base import RunRecord, Scope, WriteResult
+from chain_brain.store.columnar import create_cache_table, drop_cached, load_cached, save_cached
 from chain_brain.store.scope import EdgeRow, apply_scope, read_scoped
 from graph_schema.errors import NotFoundError, StoreError, StoreUnavailableError, ValidationError
 from graph_schema.frames import (
@@ -87,20 +93,23 @@ def describe_rejects(rejects: pd.DataFrame, what: str, limit: int = 5) -> str:
     return f"{what} rejected {len(rejects)} row(s): " + "; ".join(rows) + more
 
 
+def _json_lists(col: pd.Series) -> list[object]:
+    """A list column as stored: JSON text, None for missing cells."""
+    return [
+        None
+        if v is None or (isinstance(v, float) and v != v)
+        else json.dumps(list(v), ensure_ascii=False)
+        for v in col.tolist()
+    ]
+
+
 def _to_sql_values(frame: pd.DataFrame, columns: list[str], list_cols: set[str]) -> list[tuple]:
     """Rows of ``columns`` as tuples of plain Python values (NaN/NA -> None, lists -> JSON)."""
     cells: list[list[object]] = []
     for c in columns:
         col = frame[c]
         if c in list_cols:
-            cells.append(
-                [
-                    None
-                    if v is None or (isinstance(v, float) and v != v)
-                    else json.dumps(list(v), ensure_ascii=False)
-                    for v in col.tolist()
-                ]
-            )
+            cells.append(_json_lists(col))
             continue
         if col.dtype.kind in "iub":  # numpy / nullable integers -> Python ints, NA -> None
             cells.append([None if pd.isna(v) else int(v) for v in col.tolist()])
@@ -133,6 +142,76 @@ def _frame(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed types in one column
         return pd.DataFrame.from_records(rows, columns=columns)
     return table.to_pandas()
+
+
+def _typed_nodes(df: pd.DataFrame, label: NodeLabel) -> pd.DataFrame:
+    """Typed node columns from the raw columns of a SELECT (lists, floats, nullable ints)."""
+    for p in node_schema(label).props:
+        if p.type is PropType.LIST:
+            df[p.name] = df[p.name].map(lambda v: json.loads(v) if isinstance(v, str) else None)
+        elif p.type is PropType.FLOAT:
+            df[p.name] = pd.to_numeric(df[p.name]).astype(float)
+        elif p.type is PropType.INT:
+            df[p.name] = pd.array(df[p.name], dtype="Int64")
+    df["confidence"] = pd.to_numeric(df["confidence"]).astype(float)
+    return df
+
+
+def _typed_rels(df: pd.DataFrame, rel_type: RelType) -> pd.DataFrame:
+    """Typed relationship columns from the raw columns of a SELECT (floats)."""
+    for p in REL_SCHEMAS[rel_type].props:
+        if p.type is PropType.FLOAT:
+            df[p.name] = pd.to_numeric(df[p.name]).astype(float)
+    df["confidence"] = pd.to_numeric(df["confidence"]).astype(float)
+    return df
+
+
+def _split_rels(df: pd.DataFrame, rel_type: RelType) -> list[RelFrame]:
+    """One frame per (source label, target label) of a relationship table, in label order."""
+    out = []
+    for (sl, dl), part in df.groupby(["src_label", "dst_label"], sort=True):
+        data = part.drop(columns=["src_label", "dst_label"]).reset_index(drop=True)
+        out.append(RelFrame(rel_type, NodeLabel(sl), NodeLabel(dl), data))
+    return out
+
+
+def _pk_sorted(rf: RelFrame) -> RelFrame:
+    """``rf`` in primary-key order (how SQLite stores and returns it)."""
+    d = rf.data.sort_values(["src", "dst", "key"], kind="stable").reset_index(drop=True)
+    return RelFrame(rf.type, rf.src_label, rf.dst_label, d)
+
+
+def _stored_frame(
+    data: pd.DataFrame, columns: list[str], props: Sequence[Prop]
+) -> pd.DataFrame | None:
+    """What :func:`_frame` makes of ``columns`` after a round trip of ``data``'s validated
+    columns through SQLite, built column-wise; None when a column would not come back
+    as written (a type SQLite would convert)."""
+    kinds = {p.name: p.type for p in (*props, *PROVENANCE)}
+    n = len(data)
+    out: dict[str, pd.Series] = {}
+    for c in columns:
+        kind = kinds.get(c, PropType.STR)
+        col = data[c].reset_index(drop=True) if c in data.columns else None
+        if col is None or not col.notna().any():
+            out[c] = pd.Series([None] * n, dtype=object)
+            continue
+        if kind is PropType.LIST:
+            col = pd.Series(_json_lists(col), dtype=object)
+            kind = PropType.STR
+        try:
+            arr = pa.array(col, from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            return None
+        if kind in (PropType.FLOAT, PropType.INT):
+            if not (pa.types.is_floating(arr.type) or pa.types.is_integer(arr.type)):
+                return None
+            if kind is PropType.FLOAT:
+                arr = arr.cast(pa.float64())
+        elif not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+            return None
+        out[c] = arr.to_pandas()
+    return pd.DataFrame(out)
 
 
 _BULK_ROWS = 20_000  # an empty table receiving more rows gets its indexes built after the load
@@ -176,6 +255,7 @@ class EmbeddedStore:
                     cur.execute(f'CREATE INDEX IF NOT EXISTS "{t}_{column}" ON "{t}"("{column}")')
                 t = _rel_table(RelType.SUPPLIES)
                 cur.execute(f'CREATE INDEX IF NOT EXISTS "{t}_product" ON "{t}"(product)')
+                create_cache_table(cur)
         except sqlite3.Error:
             pass
 
@@ -228,6 +308,7 @@ class EmbeddedStore:
                 "CREATE TABLE IF NOT EXISTS run_tables (kind TEXT NOT NULL, run_id TEXT NOT NULL, "
                 "name TEXT NOT NULL, data BLOB NOT NULL, PRIMARY KEY (kind, run_id, name))"
             )
+            create_cache_table(cur)
             cur.execute(
                 "INSERT INTO meta(key, value) VALUES ('schema_version', ?) "
                 "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
@@ -269,11 +350,13 @@ class EmbeddedStore:
             if len(vr.rejects):
                 raise ValidationError(describe_rejects(vr.rejects, "Write"))
             rels.append(vr.frame)
+        rels = [_pk_sorted(rf) for rf in rels]
         result = WriteResult()
         with self._lock:
             self._ensure_init()
             try:
                 with self._tx() as cur:
+                    first = self._graph_is_empty(cur)
                     rebuild = self._drop_indexes_for_bulk(cur, nodes, rels)
                     for nf in nodes:
                         self._upsert_nodes(cur, nf)
@@ -290,12 +373,69 @@ class EmbeddedStore:
                         )
                     for statement in rebuild:  # same transaction: all or nothing still
                         cur.execute(statement)
-                    _bump_revision(cur)
+                    revision = _bump_revision(cur)
+                    if first:  # the frames at hand are the whole graph: keep its copy
+                        whole = self._as_read(cur, nodes, rels)
+                        if whole is not None:
+                            save_cached(cur, whole, revision)
             except sqlite3.Error as exc:
                 raise StoreError(
                     f"Write to {self.uri!r} failed and was rolled back: {exc}"
                 ) from exc
         return result
+
+    def _graph_is_empty(self, cur: sqlite3.Cursor) -> bool:
+        tables = [_node_table(label) for label in NODE_SCHEMAS]
+        tables += [_rel_table(rt) for rt in REL_SCHEMAS]
+        return not any(cur.execute(f'SELECT 1 FROM "{t}" LIMIT 1').fetchone() for t in tables)
+
+    def _as_read(
+        self, cur: sqlite3.Cursor, nodes: list[NodeFrame], rels: list[RelFrame]
+    ) -> GraphData | None:
+        """What :meth:`snapshot` will read back after writing ``nodes`` and ``rels`` into an
+        empty store, built from the frames (same columns, dtypes, values and row order);
+        None when a key repeats across frames or a value would change type in SQLite."""
+        by_label: dict[NodeLabel, list[pd.DataFrame]] = {}
+        for nf in nodes:
+            by_label.setdefault(nf.label, []).append(nf.data)
+        out = GraphData()
+        for label in NODE_SCHEMAS:
+            if label not in by_label:
+                out.nodes.append(NodeFrame(label, self._read_nodes(label)))  # empty table
+                continue
+            parts = by_label[label]
+            d = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+            if len(parts) > 1 and d["id"].duplicated().any():
+                return None
+            schema = node_schema(label)
+            raw = _stored_frame(d, ["id", *schema.prop_names, *PROVENANCE_COLUMNS], schema.props)
+            if raw is None:
+                return None
+            out.nodes.append(NodeFrame(label, _typed_nodes(raw, label)))
+        by_type: dict[RelType, dict[tuple[str, str], list[pd.DataFrame]]] = {}
+        for rf in rels:
+            pair = (rf.src_label.value, rf.dst_label.value)
+            by_type.setdefault(rf.type, {}).setdefault(pair, []).append(rf.data)
+        for rel_type in REL_SCHEMAS:
+            rel_props = REL_SCHEMAS[rel_type]
+            pairs = []
+            for (sl, dl), parts in sorted(by_type.get(rel_type, {}).items()):
+                d = parts[0]
+                if len(parts) > 1:
+                    d = pd.concat(parts, ignore_index=True)
+                    if d.duplicated(["src", "dst", "key"]).any():
+                        return None
+                    d = d.sort_values(["src", "dst", "key"], kind="stable")
+                pairs.append(d.assign(src_label=sl, dst_label=dl))
+            if not sum(len(d) for d in pairs):
+                continue
+            whole = pairs[0] if len(pairs) == 1 else pd.concat(pairs, ignore_index=True)
+            cols = [*_REL_ENDS, *rel_props.prop_names, *PROVENANCE_COLUMNS]
+            raw = _stored_frame(whole, cols, rel_props.props)
+            if raw is None:
+                return None
+            out.rels.extend(_split_rels(_typed_rels(raw, rel_type), rel_type))
+        return out
 
     def _drop_indexes_for_bulk(
         self,
@@ -366,7 +506,6 @@ class EmbeddedStore:
             return
         schema = REL_SCHEMAS[rf.type]
         d = rf.data.assign(src_label=rf.src_label.value, dst_label=rf.dst_label.value)
-        d = d.sort_values(["src", "dst", "key"], kind="stable")  # primary-key order
         known = [*_REL_ENDS, *schema.prop_names, *PROVENANCE_COLUMNS]
         cols = [c for c in known if c in d.columns]
         names = ", ".join(f'"{c}"' for c in cols)
@@ -421,8 +560,7 @@ class EmbeddedStore:
         with self._lock:
             if self.schema_version() is None:
                 return 0
-            got = self._conn.execute("SELECT value FROM meta WHERE key='revision'").fetchone()
-            return 0 if got is None else int(got[0])
+            return _revision(self._conn.cursor())
 
     def _read_nodes(self, label: NodeLabel, ids: Sequence[str] | None = None) -> pd.DataFrame:
         schema = node_schema(label)
@@ -434,16 +572,7 @@ class EmbeddedStore:
             sql += " WHERE id IN (SELECT value FROM json_each(?))"
             args = (json.dumps(list(ids), ensure_ascii=False),)
         rows = self._conn.execute(sql, args).fetchall()
-        df = _frame(rows, cols)
-        for p in schema.props:
-            if p.type is PropType.LIST:
-                df[p.name] = df[p.name].map(lambda v: json.loads(v) if isinstance(v, str) else None)
-            elif p.type is PropType.FLOAT:
-                df[p.name] = pd.to_numeric(df[p.name]).astype(float)
-            elif p.type is PropType.INT:
-                df[p.name] = pd.array(df[p.name], dtype="Int64")
-        df["confidence"] = pd.to_numeric(df["confidence"]).astype(float)
-        return df
+        return _typed_nodes(_frame(rows, cols), label)
 
     def _read_rels(
         self, rel_type: RelType, where: str = "", args: tuple[str, ...] = ()
@@ -455,16 +584,7 @@ class EmbeddedStore:
         rows = self._conn.execute(sql, args).fetchall()
         if not rows:
             return []
-        df = _frame(rows, cols)
-        for p in schema.props:
-            if p.type is PropType.FLOAT:
-                df[p.name] = pd.to_numeric(df[p.name]).astype(float)
-        df["confidence"] = pd.to_numeric(df["confidence"]).astype(float)
-        out = []
-        for (sl, dl), part in df.groupby(["src_label", "dst_label"], sort=True):
-            data = part.drop(columns=["src_label", "dst_label"]).reset_index(drop=True)
-            out.append(RelFrame(rel_type, NodeLabel(sl), NodeLabel(dl), data))
-        return out
+        return _split_rels(_typed_rels(_frame(rows, cols), rel_type), rel_type)
 
     def snapshot(self, scope: Scope | None = None) -> GraphData:
         """Read the whole graph, or only the rows ``scope`` selects (indexed look-ups)."""
@@ -474,11 +594,34 @@ class EmbeddedStore:
             elif scope is not None and not scope.is_whole:
                 return read_scoped(_SqliteScope(self, scope.as_of), scope)
             else:
+                data = self._read_whole()
+        return apply_scope(data, scope)
+
+    def _read_whole(self) -> GraphData:
+        """The whole graph: the columnar copy of the current revision, else the tables
+        (then stored as the copy).  Lock held by the caller."""
+        cur = self._conn.cursor()
+        cur.execute("BEGIN")  # one read transaction: revision, copy and tables agree
+        try:
+            revision = _revision(cur)
+            data = load_cached(cur, revision)
+            fresh = data is None
+            if data is None:
                 data = GraphData(
                     [NodeFrame(label, self._read_nodes(label)) for label in NODE_SCHEMAS],
                     [rf for rt in REL_SCHEMAS for rf in self._read_rels(rt)],
                 )
-        return apply_scope(data, scope)
+        finally:
+            cur.execute("COMMIT")
+            cur.close()
+        if fresh:
+            try:
+                with self._tx() as cur:
+                    if _revision(cur) == revision:  # nobody wrote in between
+                        save_cached(cur, data, revision)
+            except sqlite3.Error:
+                pass  # a read-only or busy file serves whole reads from its tables
+        return data
 
     def counts(self) -> dict[str, int]:
         out = {label.value: 0 for label in NODE_SCHEMAS}
@@ -738,12 +881,20 @@ class _SqliteScope:
         return frames[0] if frames else None
 
 
-def _bump_revision(cur: sqlite3.Cursor) -> None:
-    """Count one committed change to the graph, inside the transaction that makes it."""
+def _revision(cur: sqlite3.Cursor) -> int:
+    got = cur.execute("SELECT value FROM meta WHERE key='revision'").fetchone()
+    return 0 if got is None else int(got[0])
+
+
+def _bump_revision(cur: sqlite3.Cursor) -> int:
+    """Count one committed change to the graph, inside the transaction that makes it, and
+    drop the columnar copy of the previous revision; return the new revision."""
     cur.execute(
         "INSERT INTO meta(key, value) VALUES ('revision', '1') "
         "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
     )
+    drop_cached(cur)
+    return _revision(cur)
 
 
 def _json_default(value: object) -> object:
