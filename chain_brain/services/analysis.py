@@ -15,8 +15,10 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
+from chain_brain.analytics.chokepoints import ChokepointParams, find_chokepoints
 from chain_brain.analytics.results import AnalysisParams, compare, run_analysis
 from chain_brain.graph.chaingraph import DEFAULT_HOME_COUNTRIES, ChainGraph
+from chain_brain.services.cache import view_cache
 from chain_brain.store import GraphStore, RunRecord, Scope
 from graph_schema.errors import NotFoundError, ValidationError
 from graph_schema.frames import GraphData, RelFrame
@@ -30,7 +32,9 @@ __all__ = [
     "latest_analysis",
     "get_analysis",
     "explain_finding",
+    "explain_row",
     "compare_runs",
+    "chokepoint_list",
 ]
 
 ANALYSIS = "analysis"
@@ -83,9 +87,7 @@ def analyse(
         if callable(progress):
             progress(0.1 + 0.85 * done / max(total, 1), step)
 
-    result = run_analysis(
-        graph, params=req.params, progress=True if progress is True else report
-    )
+    result = run_analysis(graph, params=req.params, progress=True if progress is True else report)
     tables = result.to_tables()
     if len(sources):
         tables["capacity_sources"] = sources
@@ -130,7 +132,9 @@ def twin_backed(store: GraphStore, data: GraphData) -> tuple[GraphData, pd.DataF
     if twins.empty:
         return data, pd.DataFrame()
     observed = twins[twins["source"] == "twin"].set_index("plant_id")["capacity_p50"]
-    frames = [rf for rf in data.rels if rf.type is RelType.PRODUCES and rf.src_label is NodeLabel.PLANT]
+    frames = [
+        rf for rf in data.rels if rf.type is RelType.PRODUCES and rf.src_label is NodeLabel.PLANT
+    ]
     if observed.empty or not frames:
         return data, pd.DataFrame()
     prod = pd.concat([rf.data for rf in frames], ignore_index=True)
@@ -202,22 +206,64 @@ def latest_analysis(store: GraphStore, chain: str | None = None) -> RunRecord | 
 
 def explain_finding(store: GraphStore, run_id: str, finding_id: str) -> dict[str, object]:
     """One finding of a stored run: its table, its reason and every column of its row."""
-    run = store.load_run(ANALYSIS, run_id)
+    return explain_row(store.load_run(ANALYSIS, run_id), finding_id)
+
+
+def explain_row(run: RunRecord, finding_id: str) -> dict[str, object]:
+    """:func:`explain_finding` on a run already loaded (and, for the API, redacted)."""
     for name, table in run.tables.items():
         if name == "findings" or "finding_id" not in table.columns:
             continue
         hit = table[table["finding_id"].astype(str) == finding_id]
         if len(hit):
             row = hit.iloc[0]
-            values = {k: (None if pd.isna(v) else v) for k, v in row.items() if not isinstance(v, (list, dict))}
+            values = {
+                k: (None if pd.isna(v) else v)
+                for k, v in row.items()
+                if not isinstance(v, (list, dict))
+            }
             return {
-                "run_id": run_id,
+                "run_id": run.id,
                 "table": name,
                 "finding_id": finding_id,
                 "reason": str(row.get("reason", "")),
                 "values": {k: _plain(v) for k, v in values.items()},
             }
-    raise NotFoundError(f"No finding {finding_id!r} in analysis run {run_id!r}.")
+    raise NotFoundError(f"No finding {finding_id!r} in analysis run {run.id!r}.")
+
+
+def chokepoint_list(
+    store: GraphStore,
+    chain: str,
+    *,
+    home_countries: tuple[str, ...] | None = None,
+    params: ChokepointParams | None = None,
+) -> pd.DataFrame:
+    """The products of ``chain`` ranked by chokepoint score, from the graph as it is now.
+
+    The table of :func:`chain_brain.analytics.chokepoints.find_chokepoints` on the chain's
+    snapshot cut to the chain's members (trading partners in other chains and their
+    products are left out, as in a chain lead's analysis), highest score first.  Surveyed capacities only (stored analysis runs also
+    use plant twins): the list is a function of the graph, so it is cached in
+    :func:`~chain_brain.services.cache.view_cache` until the graph changes (treat it as
+    read-only).  NotFoundError if the chain does not exist.
+    """
+    home = tuple(sorted(home_countries or DEFAULT_HOME_COUNTRIES))
+    p = params or ChokepointParams()
+
+    def compute() -> pd.DataFrame:
+        from chain_brain.services.security import chain_member_keys, restrict
+
+        data = store.snapshot(Scope(chain=chain))
+        chains = data.node_table(NodeLabel.CHAIN)
+        if chains.empty or chain not in set(chains["id"].astype(str)):
+            raise NotFoundError(f"Chain {chain!r} does not exist in the store.")
+        data = restrict(data, chain_member_keys(store, chain))
+        graph = ChainGraph.from_data(data, home_countries=home)
+        table = find_chokepoints(graph, p)
+        return table.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
+
+    return view_cache().get(store, "chokepoint_list", (chain, home, repr(p)), compute)
 
 
 def _plain(value: object) -> object:

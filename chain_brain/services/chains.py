@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from chain_brain.services.cache import view_cache
 from chain_brain.store import GraphStore, Scope
 from graph_schema.errors import NotFoundError
 from graph_schema.frames import GraphData
@@ -74,26 +75,52 @@ def segment_members(data: GraphData, chain_id: str) -> pd.DataFrame:
     inseg = data.rel_table(RelType.IN_SEGMENT)
     inseg = inseg[inseg["dst"].isin(seg_ids)]
     direct = pd.DataFrame(
-        {"segment": inseg["dst"], "label": inseg["src_label"], "id": inseg["src"], "via": "IN_SEGMENT"}
+        {
+            "segment": inseg["dst"],
+            "label": inseg["src_label"],
+            "id": inseg["src"],
+            "via": "IN_SEGMENT",
+        }
     )
     products = direct[direct["label"] == NodeLabel.PRODUCT.value]
     produces = data.rel_table(RelType.PRODUCES)
-    made = produces.merge(products[["id", "segment"]], left_on="dst", right_on="id", suffixes=("", "_p"))
+    made = produces.merge(
+        products[["id", "segment"]], left_on="dst", right_on="id", suffixes=("", "_p")
+    )
     makers = pd.DataFrame(
-        {"segment": made["segment"], "label": made["src_label"], "id": made["src"], "via": "PRODUCES"}
+        {
+            "segment": made["segment"],
+            "label": made["src_label"],
+            "id": made["src"],
+            "via": "PRODUCES",
+        }
     )
     operates = data.rel_table(RelType.OPERATES)
     plants = pd.concat([direct, makers])
     plants = plants[plants["label"] == NodeLabel.PLANT.value]
-    op = operates.merge(plants[["id", "segment"]], left_on="dst", right_on="id", suffixes=("", "_p"))
+    op = operates.merge(
+        plants[["id", "segment"]], left_on="dst", right_on="id", suffixes=("", "_p")
+    )
     owners = pd.DataFrame(
-        {"segment": op["segment"], "label": NodeLabel.FIRM.value, "id": op["src"], "via": "OPERATES"}
+        {
+            "segment": op["segment"],
+            "label": NodeLabel.FIRM.value,
+            "id": op["src"],
+            "via": "OPERATES",
+        }
     )
     sup = data.rel_table(RelType.SUPPLIES)
     if "product" in sup.columns:
-        shipped = sup.merge(products[["id", "segment"]], left_on="product", right_on="id", suffixes=("", "_p"))
+        shipped = sup.merge(
+            products[["id", "segment"]], left_on="product", right_on="id", suffixes=("", "_p")
+        )
         shippers = pd.DataFrame(
-            {"segment": shipped["segment"], "label": shipped["src_label"], "id": shipped["src"], "via": "SUPPLIES"}
+            {
+                "segment": shipped["segment"],
+                "label": shipped["src_label"],
+                "id": shipped["src"],
+                "via": "SUPPLIES",
+            }
         )
     else:
         shippers = pd.DataFrame(columns=["segment", "label", "id", "via"])
@@ -102,7 +129,17 @@ def segment_members(data: GraphData, chain_id: str) -> pd.DataFrame:
 
 
 def chain_map(store: GraphStore, chain_id: str, *, as_of: str | None = None) -> ChainMap:
-    """The map of one chain: segments upstream to downstream with counts and capacity."""
+    """The map of one chain: segments upstream to downstream with counts and capacity.
+
+    Cached in :func:`~chain_brain.services.cache.view_cache` until the graph changes: the
+    returned map is shared between callers and must be treated as read-only.
+    """
+    return view_cache().get(
+        store, "chain_map", (chain_id, as_of), lambda: _chain_map(store, chain_id, as_of)
+    )
+
+
+def _chain_map(store: GraphStore, chain_id: str, as_of: str | None) -> ChainMap:
     data = store.snapshot(Scope(chain=chain_id, as_of=as_of))
     chains = data.node_table(NodeLabel.CHAIN)
     row = chains[chains["id"] == chain_id]
@@ -117,13 +154,18 @@ def chain_map(store: GraphStore, chain_id: str, *, as_of: str | None = None) -> 
     cap = produces.merge(seg_products, left_on="dst", right_on="id")
     if "capacity" in cap.columns and len(cap):
         capacity = cap.groupby("segment")["capacity"].sum(min_count=1)
-        units = cap.groupby("segment")["unit"].agg(lambda u: ", ".join(sorted({str(x) for x in u if x})))
+        units = cap.groupby("segment")["unit"].agg(
+            lambda u: ", ".join(sorted({str(x) for x in u if x}))
+        )
     else:
         capacity = pd.Series(dtype=float)
         units = pd.Series(dtype=object)
     out = segs[["id", "name_zh", "name_en", "position", "order"]].reset_index(drop=True).copy()
     for label, col in (("Product", "products"), ("Firm", "firms"), ("Plant", "plants")):
-        out[col] = [int(counts.loc[s, label]) if s in counts.index and label in counts.columns else 0 for s in out["id"]]
+        out[col] = [
+            int(counts.loc[s, label]) if s in counts.index and label in counts.columns else 0
+            for s in out["id"]
+        ]
     out["capacity"] = [float(capacity.get(s, np.nan)) for s in out["id"]]
     out["capacity_unit"] = [units.get(s, "") for s in out["id"]]
     flows = _segment_flows(data, members)
@@ -139,7 +181,9 @@ def _segment_flows(data: GraphData, members: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=cols)
     prod_seg = members[members["label"] == NodeLabel.PRODUCT.value][["id", "segment"]]
     node_seg = members[members["label"] != NodeLabel.PRODUCT.value][["label", "id", "segment"]]
-    f = sup.merge(prod_seg.rename(columns={"id": "product", "segment": "from_segment"}), on="product")
+    f = sup.merge(
+        prod_seg.rename(columns={"id": "product", "segment": "from_segment"}), on="product"
+    )
     f = f.merge(
         node_seg.rename(columns={"label": "dst_label", "id": "dst", "segment": "to_segment"}),
         on=["dst_label", "dst"],

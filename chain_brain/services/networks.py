@@ -34,11 +34,37 @@ import numpy as np
 import pandas as pd
 
 from chain_brain.graph.chaingraph import ChainGraph
+from chain_brain.services.cache import view_cache
+from chain_brain.store import GraphStore, Scope
+from chain_brain.store.base import Direction
 from graph_schema.errors import ValidationError
+from graph_schema.frames import GraphData
 from graph_schema.model import NodeLabel
 from optimizers.network import SupplyNetwork
 
-__all__ = ["NetworkAssumptions", "ChainNetwork", "chain_network"]
+__all__ = ["NetworkAssumptions", "ChainNetwork", "chain_network", "neighbourhood"]
+
+
+def neighbourhood(
+    store: GraphStore,
+    node_id: str,
+    *,
+    tiers: int = 1,
+    direction: Direction = "both",
+    as_of: str | None = None,
+    chain: str | None = None,
+) -> GraphData:
+    """The supply neighbourhood of a firm or plant: nodes ``tiers`` supply hops away
+    (``"up"`` suppliers, ``"down"`` customers, ``"both"``) and the relationships among them;
+    with ``chain``, within that chain's part of the graph.
+
+    Unredacted and uncut: callers serving a principal pass it through
+    :func:`chain_brain.services.security.restrict` and ``redact``.  Cached in
+    :func:`~chain_brain.services.cache.view_cache` until the graph changes (treat the
+    frames as read-only).
+    """
+    scope = Scope(focus=node_id, tiers=tiers, direction=direction, as_of=as_of, chain=chain)
+    return view_cache().get(store, "neighbourhood", scope, lambda: store.snapshot(scope))
 
 
 @dataclass(frozen=True)
@@ -106,7 +132,9 @@ def chain_network(
     has_cap = _node_capacity(graph) > 0
     keep = supply_nodes[in_supply[supply_nodes] | has_cap[supply_nodes]]
     if keep.size == 0:
-        raise ValidationError("The snapshot has no supply nodes (no SUPPLIES edges and no PRODUCES capacity).")
+        raise ValidationError(
+            "The snapshot has no supply nodes (no SUPPLIES edges and no PRODUCES capacity)."
+        )
     local = np.full(graph.n_nodes, -1, dtype=np.int64)
     local[keep] = np.arange(keep.size)
     n = keep.size
@@ -118,13 +146,17 @@ def chain_network(
     ttr_source = np.full(n, "default", dtype=object)
     if twin_capacity is not None and len(twin_capacity):
         src_col = twin_capacity["source"] if "source" in twin_capacity.columns else "twin"
-        tw = twin_capacity.assign(source=src_col).groupby("plant_id").agg(
-            cap=("capacity_p50", "sum"), ttr=("ttr_p50", "max"), source=("source", "first")
+        tw = (
+            twin_capacity.assign(source=src_col)
+            .groupby("plant_id")
+            .agg(cap=("capacity_p50", "sum"), ttr=("ttr_p50", "max"), source=("source", "first"))
         )
         pos = pd.Index(ids).get_indexer(tw.index)
         hit = pos >= 0
         cap_w[pos[hit]] = tw["cap"].to_numpy()[hit]
-        cap_source[pos[hit]] = np.where(tw["source"].to_numpy()[hit] == "twin", "twin", "twin-nameplate")
+        cap_source[pos[hit]] = np.where(
+            tw["source"].to_numpy()[hit] == "twin", "twin", "twin-nameplate"
+        )
         ttr_ok = hit & np.isfinite(tw["ttr"].to_numpy())
         ttr[pos[ttr_ok]] = tw["ttr"].to_numpy()[ttr_ok]
         ttr_source[pos[ttr_ok]] = "twin"
@@ -150,22 +182,32 @@ def chain_network(
         np.char.add("supplier:", ids[src]),
     )
     edges = pd.DataFrame({"dst": dst, "input": input_key, "product": product})
-    rows = edges.groupby(["dst", "input"], sort=True).agg(product=("product", "first")).reset_index()
+    rows = (
+        edges.groupby(["dst", "input"], sort=True).agg(product=("product", "first")).reset_index()
+    )
     ratio = np.ones(len(rows))
     if graph.bom_output.size and len(rows):
         # a customer's products (PRODUCES) -> REQUIRES quantity of the input product
         made = pd.DataFrame({"node": local[graph.prod_node], "output": graph.prod_product})
         made = made[made["node"] >= 0]
-        req = pd.DataFrame({"output": graph.bom_output, "input_product": graph.bom_input, "q": graph.bom_quantity})
+        req = pd.DataFrame(
+            {"output": graph.bom_output, "input_product": graph.bom_input, "q": graph.bom_quantity}
+        )
         q = made.merge(req, on="output").groupby(["node", "input_product"])["q"].max()
         key = pd.MultiIndex.from_arrays([rows["dst"].to_numpy(), rows["product"].to_numpy()])
         found = q.reindex(key).to_numpy()
         ratio = np.where(np.isfinite(found) & (found > 0), found, 1.0)
     rows["ratio"] = ratio
-    row_of = {(int(d), k): r for r, (d, k) in enumerate(zip(rows["dst"], rows["input"], strict=True))}
-    arc_bom = np.array([row_of[(int(d), k)] for d, k in zip(dst, input_key, strict=True)], dtype=np.int64)
+    row_of = {
+        (int(d), k): r for r, (d, k) in enumerate(zip(rows["dst"], rows["input"], strict=True))
+    }
+    arc_bom = np.array(
+        [row_of[(int(d), k)] for d, k in zip(dst, input_key, strict=True)], dtype=np.int64
+    )
 
-    u0, vol = _baseline(n, a.utilisation * cap_w, src, arc_bom, rows["dst"].to_numpy(dtype=np.int64), ratio, volume)
+    u0, vol = _baseline(
+        n, a.utilisation * cap_w, src, arc_bom, rows["dst"].to_numpy(dtype=np.int64), ratio, volume
+    )
     capacity = np.where(cap_w > 0, cap_w, u0 / a.utilisation)
     cap_source = np.where((cap_w <= 0) & (capacity > 0), "derived", cap_source)
     finished = (outdeg == 0) & (u0 > 0)
@@ -217,7 +259,9 @@ def _node_capacity(graph: ChainGraph) -> np.ndarray:
     out = np.zeros(graph.n_nodes)
     if graph.prod_node.size == 0:
         return out
-    per = pd.DataFrame({"node": graph.prod_node, "product": graph.prod_product, "cap": graph.prod_capacity})
+    per = pd.DataFrame(
+        {"node": graph.prod_node, "product": graph.prod_product, "cap": graph.prod_capacity}
+    )
     summed = per.groupby(["node", "product"])["cap"].sum().groupby(level="node").max()
     out[summed.index.to_numpy(dtype=np.int64)] = summed.to_numpy(dtype=float)
     return out
@@ -275,7 +319,9 @@ def _baseline(
     has_inputs = np.bincount(dst, minlength=n) > 0
     # what the recorded volumes allow, per input whose arcs all carry one
     known_in = np.bincount(arc_bom, weights=vol, minlength=len(bom_node))
-    all_known = np.bincount(arc_bom, weights=(volume <= 0).astype(float), minlength=len(bom_node)) == 0
+    all_known = (
+        np.bincount(arc_bom, weights=(volume <= 0).astype(float), minlength=len(bom_node)) == 0
+    )
     allowed = np.full(n, np.inf)
     np.minimum.at(allowed, bom_node[all_known], known_in[all_known] / ratio[all_known])
     for j in _reverse_topological(n, src, dst):

@@ -13,8 +13,14 @@ one place:
   ``viewer`` reads only.
 * **Tenants**: a principal bound to a chain (a chain-lead always is) sees only that chain's
   part of the graph (:func:`scoped`), and supply volumes, shares and prices of relationships
-  its own firm is not a party to are removed (:func:`redact`).
-* **Rate limit**: one in-memory token bucket per key (:class:`RateLimiter`).
+  that neither its own firm nor its group (:func:`own_group`: firms with the same ultimate
+  parent or linked to it by ``OWNS``, and the plants they operate) is a party to are removed
+  (:func:`redact`), in graph reads, exports and the tables of stored runs
+  (:func:`redact_run`).  The rule is the same for every reader without
+  :attr:`Permission.READ_CONFIDENTIAL` (a viewer without a firm sees no volumes at all).
+* **Rate limit**: one in-memory token bucket per key and per process
+  (:class:`RateLimiter`): with ``N`` API worker processes a key may spend up to ``N``
+  times its budget, as each worker keeps its own buckets.
 * **Audit**: writes, ingests, analysis and scenario runs are stored as runs of kind
   ``"audit"`` (:func:`audit`); the record holds the key id, never the key.
 """
@@ -24,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import threading
 import time
@@ -36,6 +43,7 @@ from typing import cast
 
 import pandas as pd
 
+from chain_brain.services.cache import view_cache
 from chain_brain.store import GraphStore, RunRecord, Scope
 from graph_schema.errors import ChainBrainError, NotFoundError, ValidationError
 from graph_schema.frames import GraphData, NodeFrame, RelFrame
@@ -57,7 +65,15 @@ __all__ = [
     "require",
     "scoped",
     "redact",
+    "own_group",
+    "group_root",
+    "principal_group",
+    "redact_run",
+    "redact_table",
+    "audience",
+    "EDGE_TABLES",
     "chain_members",
+    "chain_member_keys",
     "restrict",
     "visible",
     "PrincipalView",
@@ -367,46 +383,57 @@ def scoped(principal: Principal, scope: Scope | None = None) -> Scope:
 _CONTEXT = (NodeLabel.REGION, NodeLabel.COUNTRY, NodeLabel.INDUSTRY)
 
 
-def chain_members(store: GraphStore, principal: Principal) -> set[tuple[str, str]] | None:
+def chain_members(store: GraphStore, principal: Principal) -> frozenset[tuple[str, str]] | None:
     """``(label, id)`` of every node a bound principal may see; None when unbound.
 
     These are the chain, its segments, their members (products, firms, plants; see
     :func:`chain_brain.services.chains.segment_members`) and the context nodes (regions,
     countries, industries) of the chain's snapshot.  Trading partners outside the chain
-    are not members.
+    are not members.  Cached per chain until the graph changes.
     """
     if principal.chain is None:
         return None
+    return chain_member_keys(store, principal.chain)
+
+
+def chain_member_keys(store: GraphStore, chain: str) -> frozenset[tuple[str, str]]:
+    """``(label, id)`` of the nodes of ``chain`` (see :func:`chain_members`), cached."""
+    return view_cache().get(store, "chain_members", chain, lambda: _chain_members(store, chain))
+
+
+def _chain_members(store: GraphStore, chain: str) -> frozenset[tuple[str, str]]:
     from chain_brain.services.chains import segment_members
 
-    data = store.snapshot(Scope(chain=principal.chain))
-    members = segment_members(data, principal.chain)
+    data = store.snapshot(Scope(chain=chain))
+    members = segment_members(data, chain)
     keep = {(str(lab), str(i)) for lab, i in zip(members["label"], members["id"], strict=True)}
-    keep.add((NodeLabel.CHAIN.value, principal.chain))
+    keep.add((NodeLabel.CHAIN.value, chain))
     segs = data.node_table(NodeLabel.CHAIN_SEGMENT)
     keep |= {
-        (NodeLabel.CHAIN_SEGMENT.value, str(i))
-        for i in segs.loc[segs["chain"] == principal.chain, "id"]
+        (NodeLabel.CHAIN_SEGMENT.value, str(i)) for i in segs.loc[segs["chain"] == chain, "id"]
     }
     for label in _CONTEXT:
         keep |= {(label.value, str(i)) for i in data.node_table(label)["id"]}
-    return keep
+    return frozenset(keep)
 
 
-def restrict(data: GraphData, members: set[tuple[str, str]] | None) -> GraphData:
+def restrict(data: GraphData, members: frozenset[tuple[str, str]] | None) -> GraphData:
     """Keep only member nodes and the relationships between them (``None``: everything)."""
     if members is None:
         return data
+    by_label: dict[str, set[str]] = {}
+    for lab, i in members:
+        by_label.setdefault(lab, set()).add(i)
     nodes = []
     for nf in data.nodes:
-        ids = {i for lab, i in members if lab == nf.label.value}
+        ids = by_label.get(nf.label.value, set())
         nodes.append(
             NodeFrame(nf.label, nf.data[nf.data["id"].astype(str).isin(ids)].reset_index(drop=True))
         )
     rels = []
     for rf in data.rels:
-        src = {i for lab, i in members if lab == rf.src_label.value}
-        dst = {i for lab, i in members if lab == rf.dst_label.value}
+        src = by_label.get(rf.src_label.value, set())
+        dst = by_label.get(rf.dst_label.value, set())
         ok = rf.data["src"].astype(str).isin(src) & rf.data["dst"].astype(str).isin(dst)
         rels.append(
             RelFrame(
@@ -431,7 +458,7 @@ class PrincipalView:
     def snapshot(self, scope: Scope | None = None) -> GraphData:
         data = self._store.snapshot(scoped(self._principal, scope))
         data = restrict(data, chain_members(self._store, self._principal))
-        return redact(self._principal, data) if self._redacted else data
+        return redact(self._principal, data, store=self._store) if self._redacted else data
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._store, name)
@@ -448,29 +475,110 @@ def view_for(store: GraphStore, principal: Principal, *, redacted: bool = True) 
 def visible(store: GraphStore, principal: Principal, scope: Scope | None = None) -> GraphData:
     """The snapshot of ``scope`` as ``principal`` may read it: cut to its chain, redacted."""
     data = store.snapshot(scoped(principal, scope))
-    return redact(principal, restrict(data, chain_members(store, principal)))
+    return redact(principal, restrict(data, chain_members(store, principal)), store=store)
 
 
-def _own_ids(data: GraphData, firm: str | None) -> set[str]:
-    """The firm and the plants it operates."""
+def group_root(store: GraphStore, firm: str) -> str:
+    """The ultimate parent of ``firm`` (its ``parent`` property), or ``firm`` itself.
+
+    Cached until the graph changes; an unknown firm is its own root.
+    """
+
+    def read() -> str:
+        try:
+            parent = store.get_node(NodeLabel.FIRM, firm).get("parent")
+        except NotFoundError:
+            return firm
+        return firm if parent is None or pd.isna(parent) or parent == "" else str(parent)
+
+    return view_cache().get(store, "group_root", firm, read)
+
+
+def own_group(data: GraphData, firm: str | None, *, root: str | None = None) -> frozenset[str]:
+    """Keys ``"Label:id"`` of the nodes whose relationships ``firm`` may read in full.
+
+    The group of a firm is the firm, its ultimate parent ``root`` (read from ``data`` when
+    not given), every firm of ``data`` with that parent, the firms linked to any of them by
+    ``OWNS`` (either way), and the plants any of these operate (``Plant.operator`` or an
+    ``OPERATES`` relationship).  Empty when ``firm`` is None.
+
+    Examples
+    --------
+    >>> from chain_brain.graph.samples import toy_chain
+    >>> sorted(own_group(toy_chain(), "S1"))
+    ['Firm:S1', 'Plant:S1P']
+    """
     if firm is None:
-        return set()
-    own = {firm}
+        return frozenset()
+    firms_t = data.node_table(NodeLabel.FIRM)
+    parent = None
+    if "parent" in firms_t.columns:
+        parent = firms_t.set_index(firms_t["id"].astype(str))["parent"]
+        parent = parent[~parent.index.duplicated(keep="last")]
+    if root is None:
+        got = parent.get(firm) if parent is not None else None
+        root = firm if got is None or pd.isna(got) else str(got)
+    group = {firm, root}
+    if parent is not None:
+        group |= set(parent.index[parent.astype(object).isin([firm, root]).to_numpy()])
+    for rf in data.rel_frames(RelType.OWNS):
+        src, dst = rf.data["src"].astype(str), rf.data["dst"].astype(str)
+        group |= set(dst[src.isin(group)]) | set(src[dst.isin(group)])
+    plants: set[str] = set()
+    plants_t = data.node_table(NodeLabel.PLANT)
+    if "operator" in plants_t:
+        plants |= set(
+            plants_t.loc[plants_t["operator"].astype(object).isin(group), "id"].astype(str)
+        )
     for rf in data.rel_frames(RelType.OPERATES):
-        own |= set(rf.data.loc[rf.data["src"] == firm, "dst"].astype(str))
-    return own
+        plants |= set(rf.data.loc[rf.data["src"].astype(str).isin(group), "dst"].astype(str))
+    return frozenset(
+        {f"{NodeLabel.FIRM.value}:{i}" for i in group}
+        | {f"{NodeLabel.PLANT.value}:{i}" for i in plants}
+    )
 
 
-def redact(principal: Principal, data: GraphData) -> GraphData:
+def principal_group(store: GraphStore, principal: Principal) -> frozenset[str]:
+    """:func:`own_group` of the principal's firm, read from its chain (bound principals)
+    or from the firm's supply neighbourhood; cached until the graph changes."""
+    firm = principal.firm
+    if firm is None:
+        return frozenset()
+    scope = Scope(chain=principal.chain) if principal.chain is not None else Scope(focus=firm)
+
+    def compute() -> frozenset[str]:
+        return own_group(store.snapshot(scope), firm, root=group_root(store, firm))
+
+    return view_cache().get(store, "principal_group", (firm, principal.chain), compute)
+
+
+def audience(principal: Principal) -> tuple[str | None, str | None, bool]:
+    """What a redacted view depends on: (bound chain, own firm, reads confidential).
+
+    Two principals with the same audience see the same graph, so views served to them
+    can be cached under it.
+    """
+    confidential = principal.can(Permission.READ_CONFIDENTIAL)
+    return (principal.chain, None if confidential else principal.firm, confidential)
+
+
+def redact(principal: Principal, data: GraphData, *, store: GraphStore | None = None) -> GraphData:
     """Remove confidential relationship properties ``principal`` may not read.
 
     Principals with :attr:`Permission.READ_CONFIDENTIAL` see everything.  Others see
-    volumes, shares and prices only on relationships their own firm (or a plant it
-    operates) is a party to.  The values are set to null, the relationships stay.
+    volumes, shares and prices only on relationships their own firm's group
+    (:func:`own_group` of ``data``; with ``store`` also :func:`principal_group`, and the
+    firm's parent is read from the store) is a party to.  The values are set to null, the
+    relationships stay.
     """
     if principal.can(Permission.READ_CONFIDENTIAL):
         return data
-    own = _own_ids(data, principal.firm)
+    firm = principal.firm
+    root = group_root(store, firm) if store is not None and firm is not None else None
+    own = own_group(data, firm, root=root)
+    if store is not None:
+        own |= principal_group(store, principal)
+    parties = (NodeLabel.FIRM, NodeLabel.PLANT)
     rels: list[RelFrame] = []
     for rf in data.rels:
         cols = [c for c in rf.data.columns if c in CONFIDENTIAL_PROPS]
@@ -479,14 +587,79 @@ def redact(principal: Principal, data: GraphData) -> GraphData:
             continue
         d = rf.data.copy()
         mine = pd.Series(False, index=d.index)
-        if rf.src_label in (NodeLabel.FIRM, NodeLabel.PLANT):
-            mine |= d["src"].astype(str).isin(own)
-        if rf.dst_label in (NodeLabel.FIRM, NodeLabel.PLANT):
-            mine |= d["dst"].astype(str).isin(own)
+        if rf.src_label in parties:
+            mine |= (rf.src_label.value + ":" + d["src"].astype(str)).isin(own)
+        if rf.dst_label in parties:
+            mine |= (rf.dst_label.value + ":" + d["dst"].astype(str)).isin(own)
         for c in cols:
             d[c] = d[c].astype(object).where(mine.to_numpy(), None)
         rels.append(RelFrame(rf.type, rf.src_label, rf.dst_label, d))
     return GraphData(list(data.nodes), rels)
+
+
+#: Result tables with one row per supply relationship: the columns naming its two parties
+#: (``"Label:id"`` keys).  Their confidential columns and the volume in their ``reason``
+#: are withheld from readers who are not a party (:func:`redact_table`).
+EDGE_TABLES: dict[str, tuple[str, str]] = {
+    "sole_sources": ("customer_key", "supplier_key"),
+    "bridges": ("src_key", "dst_key"),
+}
+_VOLUME_TEXT = re.compile(r"\b(volume|share|price)\s+[-+0-9.eE]+(?:%)?", re.IGNORECASE)
+WITHHELD = "withheld"
+
+
+def _withhold_text(text: object) -> object:
+    if not isinstance(text, str):
+        return text
+    return _VOLUME_TEXT.sub(lambda m: f"{m.group(1)} {WITHHELD}", text)
+
+
+def redact_table(
+    principal: Principal, name: str, table: pd.DataFrame, own: frozenset[str]
+) -> pd.DataFrame:
+    """``table`` (a result table called ``name``) as ``principal`` may read it.
+
+    In the tables of :data:`EDGE_TABLES`, rows whose two parties are both outside ``own``
+    (see :func:`principal_group`) lose their confidential columns (set to null) and the
+    figures after "volume", "share" or "price" in their ``reason``.  Other tables hold
+    aggregates and are returned as they are.
+    """
+    if principal.can(Permission.READ_CONFIDENTIAL) or name not in EDGE_TABLES or table.empty:
+        return table
+    a, b = EDGE_TABLES[name]
+    if a not in table.columns or b not in table.columns:
+        return table
+    mine = (table[a].astype(str).isin(own) | table[b].astype(str).isin(own)).to_numpy()
+    if mine.all():
+        return table
+    out = table.copy()
+    for c in (c for c in out.columns if c in CONFIDENTIAL_PROPS):
+        out[c] = out[c].astype(object).where(mine, None)
+    if "reason" in out.columns:
+        out["reason"] = out["reason"].where(mine, out["reason"].map(_withhold_text))
+    return out
+
+
+def redact_run(principal: Principal, run: RunRecord, own: frozenset[str]) -> RunRecord:
+    """A stored run with every table redacted by :func:`redact_table`; the ``findings``
+    table's reasons for withheld rows are withheld too."""
+    if principal.can(Permission.READ_CONFIDENTIAL) or not any(t in run.tables for t in EDGE_TABLES):
+        return run
+    tables = {name: redact_table(principal, name, t, own) for name, t in run.tables.items()}
+    findings = tables.get("findings")
+    if findings is not None and {"table", "finding_id", "reason"} <= set(findings.columns):
+        hidden: set[str] = set()
+        for name in EDGE_TABLES:
+            before, after = run.tables.get(name), tables.get(name)
+            if before is not None and after is not None and "finding_id" in after.columns:
+                changed = before["reason"].astype(str) != after["reason"].astype(str)
+                hidden |= set(after.loc[changed.to_numpy(), "finding_id"].astype(str))
+        withhold = findings["finding_id"].astype(str).isin(hidden).to_numpy()
+        if withhold.any():
+            f = findings.copy()
+            f["reason"] = f["reason"].where(~withhold, f["reason"].map(_withhold_text))
+            tables["findings"] = f
+    return replace(run, tables=tables)
 
 
 # ---------------------------------------------------------------------------- audit

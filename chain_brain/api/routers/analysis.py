@@ -94,9 +94,9 @@ def start_analysis(
 )
 def explain(run_id: str, finding_id: str, store: StoreDep, principal: Reader) -> ResultPublic:
     """Why one finding (a chokepoint, a weak link) is in the results."""
-    visible_run(store, principal, KIND, run_id)
-    explain_finding = service("analysis", "explain_finding")
-    return ResultPublic(result=jsonable(explain_finding(store, run_id, finding_id)))
+    run = visible_run(store, principal, KIND, run_id)  # redacted for the principal
+    explain_row = service("analysis", "explain_row")
+    return ResultPublic(result=jsonable(explain_row(run, finding_id)))
 
 
 @router.get("/compare", response_model=ComparisonPublic, responses=responses(404, 501))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
-from chain_brain.api.deps import PrincipalDep, StoreDep
+from chain_brain.api.cached import cached_json
+from chain_brain.api.deps import ContextDep, PrincipalDep, StoreDep
 from chain_brain.api.models import (
     ChainMapPublic,
     ChainPage,
@@ -17,7 +18,8 @@ from chain_brain.api.models import (
 )
 from chain_brain.api.problems import responses
 from chain_brain.services import chains as chain_service
-from chain_brain.services.security import scoped
+from chain_brain.services.analysis import chokepoint_list
+from chain_brain.services.security import Permission, scoped
 from chain_brain.store import Scope
 from graph_schema.errors import NotFoundError
 
@@ -49,15 +51,55 @@ def list_chains(
 @router.get("/{chain_id}", response_model=ChainMapPublic, responses=responses(403, 404))
 def get_chain_map(
     chain_id: str, store: StoreDep, principal: PrincipalDep, as_of: AsOf = None
-) -> ChainMapPublic:
-    """The chain's map: segments upstream to downstream with counts, capacity and flows."""
+) -> Response:
+    """The chain's map: segments upstream to downstream with counts, capacity and flows.
+
+    Flow volumes sum supply between firms; readers without the ``read-confidential``
+    permission get the edge counts with ``volume`` null.
+    """
     scoped(principal, Scope(chain=chain_id))
-    m = chain_service.chain_map(store, chain_id, as_of=as_of)
-    return ChainMapPublic(
-        chain=jsonable(m.chain),
-        segments=table_rows(m.segments),
-        flows=table_rows(m.flows),
-    )
+    confidential = principal.can(Permission.READ_CONFIDENTIAL)
+
+    def build() -> ChainMapPublic:
+        m = chain_service.chain_map(store, chain_id, as_of=as_of)
+        flows = m.flows if confidential else m.flows.assign(volume=None)
+        return ChainMapPublic(
+            chain=jsonable(m.chain), segments=table_rows(m.segments), flows=table_rows(flows)
+        )
+
+    return cached_json(store, "chain_map", (chain_id, as_of, confidential), build)
+
+
+@router.get("/{chain_id}/chokepoints", response_model=TablePage, responses=responses(403, 404))
+def list_chokepoints(
+    chain_id: str,
+    ctx: ContextDep,
+    store: StoreDep,
+    principal: PrincipalDep,
+    flagged: Annotated[bool, Query(description="only products flagged as chokepoints")] = False,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Response:
+    """The chain's products ranked by chokepoint score (卡脖子), from the graph as it is now
+    (surveyed capacities; stored analysis runs also use plant twins)."""
+    scoped(principal, Scope(chain=chain_id))
+    home = tuple(sorted(ctx.settings.home_countries))
+
+    def build() -> TablePage:
+        table = chokepoint_list(store, chain_id, home_countries=home)
+        if flagged:
+            table = table[table["is_chokepoint"].astype(bool)]
+        page = table.iloc[offset : offset + limit]
+        return TablePage(
+            name="chokepoints",
+            columns=[str(c) for c in table.columns],
+            rows=table_rows(page),
+            total=len(table),
+            limit=limit,
+            offset=offset,
+        )
+
+    return cached_json(store, "chokepoints", (chain_id, home, flagged, limit, offset), build)
 
 
 @router.get("/{chain_id}/segments", response_model=TablePage, responses=responses(403, 404))

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
+from chain_brain.api.cached import cached_json
 from chain_brain.api.deps import PrincipalDep, StoreDep
 from chain_brain.api.models import GraphPublic, NodePage, NodePublic, graph_public, node_public
 from chain_brain.api.problems import responses
-from chain_brain.services.security import Principal, chain_members, visible
-from chain_brain.store import GraphStore, Scope
+from chain_brain.services.networks import neighbourhood as neighbourhood_of
+from chain_brain.services.security import Principal, audience, chain_members, redact, restrict
+from chain_brain.store import GraphStore
 from graph_schema.errors import NotFoundError, ValidationError
 from graph_schema.model import NodeLabel, node_schema
 
@@ -131,11 +133,20 @@ def neighbourhood(
     tiers: Annotated[int, Query(ge=1, le=6)] = 1,
     direction: Literal["up", "down", "both"] = "both",
     as_of: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
-) -> GraphPublic:
+) -> Response:
     """The supply neighbourhood of a firm or plant ``tiers`` hops away, as nodes and edges."""
-    data = visible(
-        store, principal, Scope(focus=node_id, tiers=tiers, direction=direction, as_of=as_of)
-    )
-    if not any(len(nf.data) and (nf.data["id"].astype(str) == node_id).any() for nf in data.nodes):
-        raise NotFoundError(f"No firm or plant with id {node_id!r} visible here.")
-    return graph_public(data)
+    chain = principal.chain
+
+    def build() -> GraphPublic:
+        data = neighbourhood_of(
+            store, node_id, tiers=tiers, direction=direction, as_of=as_of, chain=chain
+        )
+        data = redact(principal, restrict(data, chain_members(store, principal)), store=store)
+        if not any(
+            len(nf.data) and (nf.data["id"].astype(str) == node_id).any() for nf in data.nodes
+        ):
+            raise NotFoundError(f"No firm or plant with id {node_id!r} visible here.")
+        return graph_public(data)
+
+    params = (node_id, tiers, direction, as_of, audience(principal))
+    return cached_json(store, "neighbourhood", params, build)
