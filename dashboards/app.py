@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import threading
+from functools import partial
 from pathlib import Path
 
 import dash
@@ -19,12 +20,13 @@ from chain_brain.settings import Settings
 from chain_brain.store import GraphStore
 from dashboards import components, ids, pages
 from dashboards.context import LOCAL_PRINCIPAL, DashContext
-from dashboards.i18n import lang_of, t
+from dashboards.i18n import LANGS, lang_of, t
+from dashboards.pages import overview
 
 __all__ = ["create_dash_app", "serve", "PLOTLY_JS"]
 
-#: Where Dash serves plotly.js (the URL ``dcc.Graph`` loads it from when ``serve_locally``).
-PLOTLY_JS = "_dash-component-suites/plotly/package_data/plotly.min.js"
+#: The partial plotly.js bundle (scatter, bar, scattergeo), under ``dashboards/assets``.
+PLOTLY_JS = "vendor/plotly-dashboards.min.js"
 
 
 def create_dash_app(
@@ -43,9 +45,11 @@ def create_dash_app(
     (:meth:`DashContext.warm_up`).
 
     For a fast first view, the bundles are served by the app itself (``serve_locally``),
-    gzip-compressed when ``flask-compress`` is installed, and plotly.js is fetched and
-    parsed while the page's layout is still on its way (a deferred script at the URL the
-    graphs load it from), instead of after the first graph is mounted.
+    gzip-compressed when ``flask-compress`` is installed, and plotly.js is a partial
+    bundle of the three trace types the figures use (:data:`PLOTLY_JS`, built by
+    ``dashboards/plotlyjs``), loaded as a deferred script while the page's layout is on
+    its way: ``dcc.Graph`` uses ``window.Plotly`` when it is there, so the full 4.8 MB
+    bundle is neither fetched nor compiled.
     """
     ctx = DashContext(
         settings, store if store is not None else settings.open_store(), local_principal
@@ -55,14 +59,13 @@ def create_dash_app(
         use_pages=True,
         pages_folder="",
         assets_folder=str(Path(__file__).with_name("assets")),
+        assets_ignore=r"\.min\.js$",  # vendored bundles: included below, deferred
         title=t("app.title", "zh"),
         suppress_callback_exceptions=True,
         serve_locally=True,
         compress=importlib.util.find_spec("flask_compress") is not None,
     )
-    app.config.external_scripts.append(
-        {"src": f"{app.config.requests_pathname_prefix}{PLOTLY_JS}", "defer": "defer"}
-    )
+    app.config.external_scripts.append({"src": app.get_asset_url(PLOTLY_JS), "defer": "defer"})
     for module in pages.ALL:
         module.register(app, ctx)
     app.layout = html.Div(
@@ -79,10 +82,21 @@ def create_dash_app(
 
     app.server.config["chain_brain_context"] = ctx
     if warm_up:
-        threading.Thread(target=ctx.warm_up, name="dashboard-warm-up", daemon=True).start()
+        threading.Thread(
+            target=ctx.warm_up,
+            args=(partial(_first_views, ctx),),
+            name="dashboard-warm-up",
+            daemon=True,
+        ).start()
     else:
         ctx.ready.set()
     return app
+
+
+def _first_views(ctx: DashContext, principal: Principal, chain: str) -> None:
+    """The overview of ``chain`` in every language (what ``/`` shows first)."""
+    for lang in LANGS:
+        overview.chain_view(ctx, principal, chain, lang)
 
 
 def serve(

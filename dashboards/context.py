@@ -136,18 +136,20 @@ class DashContext:
             self._reader = _CachedReads(self)
         return cast(GraphStore, self._reader)
 
-    def warm_up(self) -> None:
-        """Compute what the first view needs (the chain list, the default chain's map and
-        its latest analysis, and the same for chains bound to API keys), so that a first
-        visitor does not wait for the services; run in a background thread at start-up.
-        ``ready`` is set when it is done (or failed).  Only these views are warmed:
-        other chains are computed on their first visit."""
+    def warm_up(self, view: Callable[[Principal, str], object] | None = None) -> None:
+        """Compute what the first view needs, so that a first visitor does not wait for
+        the services: the chain list, the default chain's map and latest analysis, and
+        ``view(principal, chain)`` (the page's own first view), for the local principal
+        and for chains bound to API keys.  Run in a background thread at start-up;
+        ``ready`` is set when it is done (or failed).  Other chains are computed on
+        their first visit."""
         try:
-            principals = [self.local_principal, *self._bound_principals()]
-            for p in principals:
+            for p in [self.local_principal, *self._bound_principals()]:
                 cid = self.chain_for(p, None)
                 self.chain_map(p, cid)
                 self.latest_analysis(p, cid)
+                if view is not None:
+                    view(p, cid)
         except ChainBrainError:  # an empty or unreachable store: pages will say so
             pass
         finally:

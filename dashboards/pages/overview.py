@@ -14,6 +14,7 @@ from dash.development.base_component import Component
 from plotly.graph_objects import Figure
 
 from chain_brain.services.security import Principal
+from chain_brain.store import RunRecord
 from dashboards import figures, ids
 from dashboards.components import chain_options, failure, guard, page, plain_table, table
 from dashboards.context import DashContext
@@ -24,13 +25,11 @@ from graph_schema.model import NodeLabel
 __all__ = ["register", "chokepoint_badges", "chain_view"]
 
 
-def chokepoint_badges(ctx: DashContext, principal: Principal, chain: str) -> dict[str, int]:
-    """Number of flagged chokepoint products per segment, from the latest analysis the
-    principal may read (empty without one)."""
-    try:
-        run = ctx.latest_analysis(principal, chain)
-    except ChainBrainError:  # badges are optional decoration
-        return {}
+def chokepoint_badges(
+    ctx: DashContext, principal: Principal, chain: str, run: RunRecord | None
+) -> dict[str, int]:
+    """Number of flagged chokepoint products per segment in the analysis ``run`` (empty
+    without one)."""
     ck = run.tables.get("chokepoints") if run is not None else None
     if ck is None or ck.empty or "product_id" not in ck.columns:
         return {}
@@ -44,13 +43,22 @@ def chokepoint_badges(ctx: DashContext, principal: Principal, chain: str) -> dic
 def chain_view(
     ctx: DashContext, principal: Principal, chain: str, lang: Lang
 ) -> tuple[Figure, Component]:
-    """The chain's segment figure and its segment summary table."""
-    cm = ctx.chain_map(principal, chain)
-    fig = figures.chain_overview_figure(
-        cm.segments, cm.flows, lang, badges=chokepoint_badges(ctx, principal, chain)
-    )
-    summary = cm.segments.drop(columns=["name_en" if lang == "zh" else "name_zh"])
-    return fig, plain_table("ov-segment-table", summary)
+    """The chain's segment figure (chokepoint badges from the latest analysis the
+    principal may read) and its segment summary table; cached."""
+    cid = ctx.chain_for(principal, chain)
+    try:
+        run = ctx.latest_analysis(principal, cid)
+    except ChainBrainError:  # badges are optional decoration
+        run = None
+
+    def build() -> tuple[Figure, Component]:
+        cm = ctx.chain_map(principal, cid)
+        badges = chokepoint_badges(ctx, principal, cid, run)
+        fig = figures.chain_overview_figure(cm.segments, cm.flows, lang, badges=badges)
+        summary = cm.segments.drop(columns=["name_en" if lang == "zh" else "name_zh"])
+        return fig, plain_table("ov-segment-table", summary)
+
+    return ctx.cached(("overview", cid, lang, run.id if run is not None else None), build)
 
 
 def register(app: dash.Dash, ctx: DashContext) -> None:

@@ -11,6 +11,7 @@ from selenium.webdriver.common.keys import Keys
 from chain_brain.services.analysis import latest_analysis
 from chain_brain.store import GraphStore
 from dashboards import ids
+from dashboards.app import PLOTLY_JS
 from tests.dashboards.conftest import LEAD_FIRM, OTHER_CHAIN, SCREENSHOTS, Served, settle, use_key
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -49,6 +50,12 @@ def test_page_loads_without_console_errors(
     assert not errors, [e.text for e in errors]
     chrome.save_screenshot(str(SCREENSHOTS / f"{name}.png"))  # type: ignore[attr-defined]
     assert _console_errors(chrome) == []
+    # the graphs use the partial plotly.js loaded with the page, never the full bundle
+    fetched = chrome.execute_script(  # type: ignore[attr-defined]
+        "return performance.getEntriesByType('resource').map(e => e.name)"
+    )
+    assert any(PLOTLY_JS in u for u in fetched)
+    assert not any("package_data/plotly.min.js" in u for u in fetched)
 
 
 def test_english_switch_relabels_the_page(chrome: object, served: Served) -> None:

@@ -388,3 +388,24 @@ def test_new_chokepoints_between_two_runs() -> None:
     )
     assert list(monitoring.new_chokepoints(new, old)["product_id"]) == ["y"]
     assert list(monitoring.new_chokepoints(new, None)["product_id"]) == ["x", "y"]
+
+
+def test_figures_draw_only_trace_types_of_the_partial_plotly_bundle() -> None:
+    """The browser gets a plotly.js with only the registered trace types (plus scatter,
+    which its core holds): a figure builder using any other would draw nothing."""
+    import re
+    from pathlib import Path
+
+    import dashboards
+
+    root = Path(dashboards.__file__).parent
+    entry = (root / "plotlyjs" / "entry.js").read_text(encoding="utf-8")
+    registered = {"scatter", *re.findall(r"require\('plotly\.js/lib/(\w+)'\)", entry)} - {"core"}
+    used = {
+        t.lower() for t in re.findall(r"\bgo\.(\w+)\(", (root / "figures.py").read_text("utf-8"))
+    }
+    used -= {"figure"}
+    assert registered == {"scatter", "bar", "scattergeo"}
+    assert used and used <= registered, used - registered
+    bundle = root / "assets" / "vendor" / "plotly-dashboards.min.js"
+    assert bundle.read_text(encoding="utf-8")[:200].startswith("/*! plotly.js ")
