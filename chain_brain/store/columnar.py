@@ -63,12 +63,12 @@ def _encode(frame: pd.DataFrame) -> list[bytes] | None:
         return None
     columns = []
     for column in table.columns:
-        if (
-            (pa.types.is_string(column.type) or pa.types.is_large_string(column.type))
-            and len(column)
-            and pc.count_distinct(column).as_py() < _DICT_RATIO * len(column)
+        if (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)) and len(
+            column
         ):
-            column = pc.dictionary_encode(column)
+            encoded = pc.dictionary_encode(column.combine_chunks())
+            if len(encoded.dictionary) < _DICT_RATIO * len(column):
+                column = encoded
         columns.append(column)
     table = pa.Table.from_arrays(columns, names=table.column_names).replace_schema_metadata(
         table.schema.metadata

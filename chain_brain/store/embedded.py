@@ -175,10 +175,21 @@ def _split_rels(df: pd.DataFrame, rel_type: RelType) -> list[RelFrame]:
     return out
 
 
+def _text_columns(data: pd.DataFrame) -> pd.DataFrame:
+    """``data`` with its object columns of plain strings held by Arrow (same values; one
+    contiguous buffer, so the sorts, SQL values and the columnar copy below read them fast)."""
+    text = {
+        c: data[c].astype("str")
+        for c in data.columns
+        if data[c].dtype == object and pd.api.types.infer_dtype(data[c], skipna=True) == "string"
+    }
+    return data.assign(**text) if text else data
+
+
 def _pk_sorted(rf: RelFrame) -> RelFrame:
     """``rf`` in primary-key order (how SQLite stores and returns it)."""
-    d = rf.data.sort_values(["src", "dst", "key"], kind="stable").reset_index(drop=True)
-    return RelFrame(rf.type, rf.src_label, rf.dst_label, d)
+    d = _text_columns(rf.data).sort_values(["src", "dst", "key"], kind="stable")
+    return RelFrame(rf.type, rf.src_label, rf.dst_label, d.reset_index(drop=True))
 
 
 def _stored_frame(
@@ -189,13 +200,13 @@ def _stored_frame(
     as written (a type SQLite would convert)."""
     kinds = {p.name: p.type for p in (*props, *PROVENANCE)}
     n = len(data)
-    out: dict[str, pd.Series] = {}
+    out: dict[str, pa.Array] = {}
     for c in columns:
         kind = kinds.get(c, PropType.STR)
-        col = data[c].reset_index(drop=True) if c in data.columns else None
-        if col is None or not col.notna().any():
-            out[c] = pd.Series([None] * n, dtype=object)
+        if c not in data.columns:
+            out[c] = pa.nulls(n)
             continue
+        col = data[c]
         if kind is PropType.LIST:
             col = pd.Series(_json_lists(col), dtype=object)
             kind = PropType.STR
@@ -203,6 +214,9 @@ def _stored_frame(
             arr = pa.array(col, from_pandas=True)
         except (pa.ArrowInvalid, pa.ArrowTypeError):
             return None
+        if arr.null_count == n:  # SQL NULL in every row: Arrow's null type, as read
+            out[c] = pa.nulls(n)
+            continue
         if kind in (PropType.FLOAT, PropType.INT):
             if not (pa.types.is_floating(arr.type) or pa.types.is_integer(arr.type)):
                 return None
@@ -210,8 +224,8 @@ def _stored_frame(
                 arr = arr.cast(pa.float64())
         elif not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
             return None
-        out[c] = arr.to_pandas()
-    return pd.DataFrame(out)
+        out[c] = arr
+    return pa.table(out).to_pandas()
 
 
 _BULK_ROWS = 20_000  # an empty table receiving more rows gets its indexes built after the load
@@ -343,7 +357,7 @@ class EmbeddedStore:
             vn = validate_nodes(nf)
             if len(vn.rejects):
                 raise ValidationError(describe_rejects(vn.rejects, "Write"))
-            nodes.append(vn.frame)
+            nodes.append(NodeFrame(vn.frame.label, _text_columns(vn.frame.data)))
         rels: list[RelFrame] = []
         for rf in data.rels:
             vr = validate_rels(rf)
@@ -365,7 +379,7 @@ class EmbeddedStore:
                             nf.label.value, 0
                         ) + len(nf)
                     for rf in rels:
-                        self._check_endpoints(cur, rf)
+                        self._check_endpoints(cur, rf, nodes, first)
                         self._upsert_rels(cur, rf)
                         result.rels += len(rf)
                         result.by_kind[rf.type.value] = result.by_kind.get(rf.type.value, 0) + len(
@@ -482,16 +496,28 @@ class EmbeddedStore:
         )
         cur.executemany(sql, _to_sql_values(nf.data, cols, list_cols))
 
-    def _check_endpoints(self, cur: sqlite3.Cursor, rf: RelFrame) -> None:
+    def _check_endpoints(
+        self, cur: sqlite3.Cursor, rf: RelFrame, nodes: list[NodeFrame], empty: bool
+    ) -> None:
+        """Every endpoint must be a node of this write (checked in memory) or of the store
+        (checked in SQL, unless the store held nothing before this write)."""
         for end, label in (("src", rf.src_label), ("dst", rf.dst_label)):
-            ids = pd.unique(rf.data[end].to_numpy())
-            cur.execute("CREATE TEMP TABLE IF NOT EXISTS _endpoint (id TEXT PRIMARY KEY)")
-            cur.execute("DELETE FROM _endpoint")
-            cur.executemany("INSERT INTO _endpoint(id) VALUES (?)", ((i,) for i in ids))
-            missing = cur.execute(
-                f'SELECT e.id FROM _endpoint e LEFT JOIN "{_node_table(label)}" n ON n.id = e.id '
-                "WHERE n.id IS NULL"
-            ).fetchall()
+            ids = pd.Index(pd.unique(rf.data[end].to_numpy()))
+            for nf in nodes:
+                if nf.label is label and len(ids):
+                    ids = ids[~ids.isin(nf.data["id"])]
+            if not len(ids):
+                continue
+            if empty:
+                missing = [(i,) for i in ids]
+            else:
+                cur.execute("CREATE TEMP TABLE IF NOT EXISTS _endpoint (id TEXT PRIMARY KEY)")
+                cur.execute("DELETE FROM _endpoint")
+                cur.executemany("INSERT INTO _endpoint(id) VALUES (?)", ((i,) for i in ids))
+                missing = cur.execute(
+                    f'SELECT e.id FROM _endpoint e LEFT JOIN "{_node_table(label)}" n '
+                    "ON n.id = e.id WHERE n.id IS NULL"
+                ).fetchall()
             if missing:
                 shown = ", ".join(repr(m[0]) for m in missing[:5])
                 more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
