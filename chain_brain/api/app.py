@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -9,18 +11,20 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from pydantic import SecretStr
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from chain_brain.api.cached import ResponseCache
 from chain_brain.api.deps import ApiContext
 from chain_brain.api.problems import problem, problem_handler, problem_response
 from chain_brain.services.jobs import JobRunner, recover_interrupted
 from chain_brain.services.security import KeyRing, RateLimiter
 from chain_brain.settings import Settings
 from chain_brain.store import GraphStore
-from graph_schema.errors import ChainBrainError
+from graph_schema.errors import ChainBrainError, ValidationError
 
-__all__ = ["create_app", "serve", "DEFAULT_KEYS_FILE", "BodyLimit"]
+__all__ = ["create_app", "app_from_env", "serve", "DEFAULT_KEYS_FILE", "BodyLimit"]
 
 DEFAULT_KEYS_FILE = ".chain-brain/api-keys.json"
 JOB_WORKERS = 2
@@ -150,12 +154,65 @@ def create_app(settings: Settings, *, store: GraphStore | None = None) -> FastAP
         app.add_exception_handler(exc, problem_handler)
     for module in (health, chains, nodes, analysis, scenarios, twins, ingest, exports, jobs, admin):
         app.include_router(module.router)
+    app.add_middleware(ResponseCache, fastapi_app=app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     return app
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Run the API with uvicorn until interrupted."""
+def app_from_env() -> FastAPI:
+    """The app of :class:`Settings` read from the environment: the factory each uvicorn
+    worker process calls when :func:`serve` runs more than one."""
+    return create_app(Settings())
+
+
+def _settings_env(settings: Settings) -> dict[str, str]:
+    """``CHAIN_BRAIN_*`` variables that make ``Settings()`` equal ``settings``."""
+    env: dict[str, str] = {}
+    for name, value in settings.model_dump().items():
+        if value is None:
+            continue
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        elif isinstance(value, (list, tuple)):
+            value = json.dumps(list(value))
+        env[f"CHAIN_BRAIN_{name.upper()}"] = str(value)
+    return env
+
+
+def serve(
+    settings: Settings,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    *,
+    workers: int = 1,
+    log_level: str = "info",
+    access_log: bool = True,
+) -> None:
+    """Run the API with uvicorn until interrupted.
+
+    ``workers`` > 1 runs that many processes on one port (uvicorn's supervisor), each
+    with its own app built from ``settings`` (passed on as ``CHAIN_BRAIN_*`` environment
+    variables).  Each process keeps its own view cache (all keyed on the shared store's
+    revision, so they agree), its own job threads (a job is visible from every process
+    through the store, but only the process running it can cancel it) and its own rate
+    limit buckets: a key may then spend up to ``workers`` times its per-minute budget.
+    """
     import uvicorn
 
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    if workers < 1:
+        raise ValidationError(f"workers must be >= 1, got {workers}.")
+    if workers == 1:
+        uvicorn.run(
+            create_app(settings), host=host, port=port, log_level=log_level, access_log=access_log
+        )
+        return
+    os.environ.update(_settings_env(settings))
+    uvicorn.run(
+        "chain_brain.api.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        access_log=access_log,
+    )

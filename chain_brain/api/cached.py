@@ -1,36 +1,129 @@
-"""Responses of read endpoints served from the view cache as pre-serialised JSON bytes.
+"""Read endpoints served from the view cache as pre-serialised JSON bytes.
 
-A read endpoint builds its response model once per graph revision and audience; the
-bytes of its JSON are kept in :func:`chain_brain.services.cache.view_cache` and later
-requests get them without recomputing, validating or serialising anything.
+A read endpoint builds its response model once per graph revision and audience
+(:func:`cached_json`); the bytes of its JSON are kept in
+:func:`chain_brain.services.cache.view_cache`.  They are also filed under the request's
+path and query and the caller's role and binding, so that :class:`ResponseCache` can answer
+the same GET from the same kind of caller before routing: it authenticates the key and
+spends a rate-limit token exactly as the routes do, then sends the bytes.  Anything it
+cannot answer (no or bad key, a miss, another method) goes to the app unchanged, so every
+error and every access rule stays with the routes.
+
+Why this is safe: an entry exists only if the route answered that path and query with 200
+for a caller of the same role, chain and firm at the store's current revision, and the
+read routes' answers depend on nothing else.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
+from typing import Any
 
-from fastapi import Response
+from fastapi import Request, Response
 from pydantic import BaseModel
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from chain_brain.services.cache import view_cache
+from chain_brain.services.security import Principal
 from chain_brain.store import GraphStore
+from graph_schema.errors import ChainBrainError
 
-__all__ = ["JSON_MEDIA", "cached_json"]
+__all__ = ["JSON_MEDIA", "cached_json", "ResponseCache"]
 
 JSON_MEDIA = "application/json"
+_HTTP_VIEW = "api:http"
+
+
+def _caller(principal: Principal) -> tuple[str, str | None, str | None, str | None]:
+    return (principal.role.value, principal.tenant, principal.chain, principal.firm)
+
+
+def _request_key(
+    path: str, query: bytes, principal: Principal
+) -> tuple[str, bytes, tuple[str, str | None, str | None, str | None]]:
+    return (path, query, _caller(principal))
 
 
 def cached_json(
-    store: GraphStore, view: str, params: Hashable, build: Callable[[], BaseModel]
+    store: GraphStore,
+    view: str,
+    params: Hashable,
+    build: Callable[[], BaseModel],
+    *,
+    request: Request | None = None,
+    principal: Principal | None = None,
 ) -> Response:
     """A JSON response of ``build()``, cached as bytes under ``("api:" + view, params)``.
 
     ``params`` must name everything the body depends on besides the graph: path and query
     values, and the reader's :func:`~chain_brain.services.security.audience` where the
-    body is cut or redacted for it.
+    body is cut or redacted for it.  With ``request`` and ``principal`` the bytes are also
+    filed for :class:`ResponseCache`.
     """
 
     def body() -> bytes:
         return build().model_dump_json().encode()
 
-    return Response(view_cache().get(store, f"api:{view}", params, body), media_type=JSON_MEDIA)
+    cache = view_cache()
+    data = cache.get(store, f"api:{view}", params, body)
+    if request is not None and principal is not None:
+        key = _request_key(request.url.path, request.scope.get("query_string", b""), principal)
+        cache.get(store, _HTTP_VIEW, key, lambda: data)
+    return Response(data, media_type=JSON_MEDIA)
+
+
+class ResponseCache:
+    """ASGI middleware answering GETs whose JSON :func:`cached_json` filed for the same
+    path, query and kind of caller at the store's current revision."""
+
+    def __init__(self, app: ASGIApp, fastapi_app: Any) -> None:
+        self.app, self.fastapi_app = app, fastapi_app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET":
+            await self.app(scope, receive, send)
+            return
+        body = self._lookup(scope)
+        if body is None:
+            await self.app(scope, receive, send)
+            return
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    (b"content-type", JSON_MEDIA.encode()),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    def _lookup(self, scope: Scope) -> bytes | None:
+        ctx = getattr(self.fastapi_app.state, "ctx", None)
+        if ctx is None:
+            return None
+        bearer = header = None  # as the routes: a bearer token first, else X-API-Key
+        for name, value in scope.get("headers", ()):
+            if name == b"x-api-key":
+                header = value.decode("latin-1")
+            elif name == b"authorization":
+                scheme, _, cred = value.decode("latin-1").partition(" ")
+                if scheme.lower() == "bearer" and cred.strip():
+                    bearer = cred.strip()
+        presented = bearer if bearer is not None else header
+        if not presented:
+            return None
+        try:
+            principal = ctx.keys.authenticate(presented)
+        except ChainBrainError:
+            return None  # the route answers with the proper problem
+        key = _request_key(scope["path"], scope.get("query_string", b""), principal)
+        body = view_cache().peek(ctx.store, _HTTP_VIEW, key)
+        if not isinstance(body, bytes):
+            return None
+        try:
+            ctx.limiter.take(principal.key_id)
+        except ChainBrainError:
+            return None  # the route spends no token it lacks and answers 429
+        return body

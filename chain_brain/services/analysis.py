@@ -18,7 +18,7 @@ import pandas as pd
 from chain_brain.analytics.chokepoints import ChokepointParams, find_chokepoints
 from chain_brain.analytics.results import AnalysisParams, compare, run_analysis
 from chain_brain.graph.chaingraph import DEFAULT_HOME_COUNTRIES, ChainGraph
-from chain_brain.services.cache import view_cache
+from chain_brain.services.cache import cached_snapshot, view_cache
 from chain_brain.store import GraphStore, RunRecord, Scope
 from graph_schema.errors import NotFoundError, ValidationError
 from graph_schema.frames import GraphData, RelFrame
@@ -254,7 +254,7 @@ def chokepoint_list(
     def compute() -> pd.DataFrame:
         from chain_brain.services.security import chain_member_keys, restrict
 
-        data = store.snapshot(Scope(chain=chain))
+        data = cached_snapshot(store, Scope(chain=chain))
         chains = data.node_table(NodeLabel.CHAIN)
         if chains.empty or chain not in set(chains["id"].astype(str)):
             raise NotFoundError(f"Chain {chain!r} does not exist in the store.")

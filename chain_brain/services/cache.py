@@ -37,11 +37,18 @@ from typing import TypeVar, cast
 import numpy as np
 import pandas as pd
 
-from chain_brain.store import GraphStore
+from chain_brain.store import GraphStore, Scope
 from graph_schema.errors import ValidationError
 from graph_schema.frames import GraphData
 
-__all__ = ["ViewCache", "CacheStats", "approx_size", "view_cache", "DEFAULT_MAX_BYTES"]
+__all__ = [
+    "ViewCache",
+    "CacheStats",
+    "approx_size",
+    "view_cache",
+    "cached_snapshot",
+    "DEFAULT_MAX_BYTES",
+]
 
 T = TypeVar("T")
 DEFAULT_MAX_BYTES = 512 * 2**20
@@ -244,6 +251,18 @@ class ViewCache:
         flight.done.set()
         return value
 
+    def peek(self, store: GraphStore, view: str, params: Hashable) -> object | None:
+        """The cached value of ``view(params)`` at the store's current revision, or None
+        (nothing is computed)."""
+        key = self.key(store, view, params)
+        with self._lock:
+            hit = self._entries.get(key)
+            if hit is None:
+                return None
+            self._entries.move_to_end(key)
+            self._hits += 1
+            return hit[0]
+
     def clear(self) -> None:
         """Drop every entry and reset the counters (computations under way finish)."""
         with self._lock:
@@ -274,3 +293,10 @@ def view_cache() -> ViewCache:
             if not _DEFAULT:
                 _DEFAULT.append(ViewCache())
     return _DEFAULT[0]
+
+
+def cached_snapshot(store: GraphStore, scope: Scope) -> GraphData:
+    """``store.snapshot(scope)`` through :func:`view_cache`, so the views of one chain (its
+    map, its members, its chokepoints) read it once per revision.  Meant for parts of the
+    graph (a chain, a neighbourhood); the frames are shared: treat them as read-only."""
+    return view_cache().get(store, "snapshot", scope, lambda: store.snapshot(scope))

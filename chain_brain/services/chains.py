@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from chain_brain.services.cache import view_cache
+from chain_brain.services.cache import cached_snapshot, view_cache
 from chain_brain.store import GraphStore, Scope
 from graph_schema.errors import NotFoundError
 from graph_schema.frames import GraphData
@@ -140,7 +140,7 @@ def chain_map(store: GraphStore, chain_id: str, *, as_of: str | None = None) -> 
 
 
 def _chain_map(store: GraphStore, chain_id: str, as_of: str | None) -> ChainMap:
-    data = store.snapshot(Scope(chain=chain_id, as_of=as_of))
+    data = cached_snapshot(store, Scope(chain=chain_id, as_of=as_of))
     chains = data.node_table(NodeLabel.CHAIN)
     row = chains[chains["id"] == chain_id]
     if row.empty:

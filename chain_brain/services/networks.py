@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from chain_brain.graph.chaingraph import ChainGraph
-from chain_brain.services.cache import view_cache
+from chain_brain.services.cache import cached_snapshot
 from chain_brain.store import GraphStore, Scope
 from chain_brain.store.base import Direction
 from graph_schema.errors import ValidationError
@@ -64,7 +64,7 @@ def neighbourhood(
     frames as read-only).
     """
     scope = Scope(focus=node_id, tiers=tiers, direction=direction, as_of=as_of, chain=chain)
-    return view_cache().get(store, "neighbourhood", scope, lambda: store.snapshot(scope))
+    return cached_snapshot(store, scope)
 
 
 @dataclass(frozen=True)

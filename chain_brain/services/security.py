@@ -43,7 +43,7 @@ from typing import cast
 
 import pandas as pd
 
-from chain_brain.services.cache import view_cache
+from chain_brain.services.cache import cached_snapshot, view_cache
 from chain_brain.store import GraphStore, RunRecord, Scope
 from graph_schema.errors import ChainBrainError, NotFoundError, ValidationError
 from graph_schema.frames import GraphData, NodeFrame, RelFrame
@@ -404,7 +404,7 @@ def chain_member_keys(store: GraphStore, chain: str) -> frozenset[tuple[str, str
 def _chain_members(store: GraphStore, chain: str) -> frozenset[tuple[str, str]]:
     from chain_brain.services.chains import segment_members
 
-    data = store.snapshot(Scope(chain=chain))
+    data = cached_snapshot(store, Scope(chain=chain))
     members = segment_members(data, chain)
     keep = {(str(lab), str(i)) for lab, i in zip(members["label"], members["id"], strict=True)}
     keep.add((NodeLabel.CHAIN.value, chain))
@@ -547,7 +547,7 @@ def principal_group(store: GraphStore, principal: Principal) -> frozenset[str]:
     scope = Scope(chain=principal.chain) if principal.chain is not None else Scope(focus=firm)
 
     def compute() -> frozenset[str]:
-        return own_group(store.snapshot(scope), firm, root=group_root(store, firm))
+        return own_group(cached_snapshot(store, scope), firm, root=group_root(store, firm))
 
     return view_cache().get(store, "principal_group", (firm, principal.chain), compute)
 

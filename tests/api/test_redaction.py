@@ -199,3 +199,69 @@ def test_chokepoint_list_is_scoped(gclient: TestClient, keys: Keys) -> None:
         all(row["is_chokepoint"] for row in flagged["rows"]) and flagged["total"] <= body["total"]
     )
     assert gclient.get("/chains/ghost/chokepoints", headers=auth(keys.analyst)).status_code == 404
+
+
+# ---------------------------------------------------------------- the response cache
+
+
+def test_a_cached_answer_is_not_served_across_chains_keys_or_limits(
+    group_store: GraphStore, make_client: ClientFactory, keys: Keys
+) -> None:
+    client = make_client(group_store, rate_limit_per_minute=5)
+    assert client.get("/chains/pharma", headers=auth(keys.analyst)).status_code == 200
+    assert client.get("/chains/pharma", headers=auth(keys.analyst)).status_code == 200  # cached
+    r = client.get("/chains/pharma", headers=auth(keys.lead))  # same URL, another chain's lead
+    assert r.status_code == 403 and r.headers["content-type"] == "application/problem+json"
+    assert client.get("/chains/pharma", headers={}).status_code == 401
+    wrong = keys.analyst[:-3] + ("abc" if not keys.analyst.endswith("abc") else "xyz")
+    assert client.get("/chains/pharma", headers=auth(wrong)).status_code == 401
+    # the analyst's bucket (5 a minute) is spent by cached answers too
+    codes = [client.get("/chains/pharma", headers=auth(keys.analyst)).status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+
+
+def test_a_revoked_key_gets_no_cached_answer(
+    group_store: GraphStore, make_client: ClientFactory, keys: Keys
+) -> None:
+    client = make_client(group_store)
+    h = auth(keys.viewer)
+    assert client.get("/chains/auto", headers=h).status_code == 200
+    assert client.get("/chains/auto", headers=h).status_code == 200
+    key_id = keys.viewer.split("_")[1]
+    assert client.delete(f"/admin/keys/{key_id}", headers=auth(keys.admin)).status_code in (
+        200,
+        204,
+    )
+    assert client.get("/chains/auto", headers=h).status_code == 401
+
+
+def test_a_graph_change_reaches_cached_answers(
+    make_client: ClientFactory, keys: Keys, tmp_path: object
+) -> None:
+    from pathlib import Path
+
+    from chain_brain.store import open_store
+    from tests.api.conftest import two_chains
+
+    store = open_store(Path(str(tmp_path)) / "own.db")
+    store.init()
+    store.write(two_chains())
+    try:
+        client = make_client(store)
+        h = auth(keys.analyst)
+
+        def firms_in(segment: str) -> int:
+            segs = client.get("/chains/auto", headers=h).json()["segments"]
+            return next(s["firms"] for s in segs if s["id"] == segment)
+
+        def a1_suppliers() -> set[str]:
+            g = client.get("/nodes/A1/neighbourhood", params={"direction": "up"}, headers=h)
+            return {e["src"] for e in g.json()["edges"] if e["type"] == "SUPPLIES"}
+
+        before, suppliers = firms_in("assembly"), a1_suppliers()
+        assert firms_in("assembly") == before and a1_suppliers() == suppliers  # cached now
+        store.write(_group_data())  # type: ignore[arg-type]  # A9 makes cars
+        assert firms_in("assembly") == before + 1
+        assert client.get("/chains/auto/chokepoints", headers=h).status_code == 200
+    finally:
+        store.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from chain_brain.api.cached import cached_json
 from chain_brain.api.deps import ContextDep, PrincipalDep, StoreDep
@@ -50,7 +50,7 @@ def list_chains(
 
 @router.get("/{chain_id}", response_model=ChainMapPublic, responses=responses(403, 404))
 def get_chain_map(
-    chain_id: str, store: StoreDep, principal: PrincipalDep, as_of: AsOf = None
+    chain_id: str, request: Request, store: StoreDep, principal: PrincipalDep, as_of: AsOf = None
 ) -> Response:
     """The chain's map: segments upstream to downstream with counts, capacity and flows.
 
@@ -67,12 +67,14 @@ def get_chain_map(
             chain=jsonable(m.chain), segments=table_rows(m.segments), flows=table_rows(flows)
         )
 
-    return cached_json(store, "chain_map", (chain_id, as_of, confidential), build)
+    params = (chain_id, as_of, confidential)
+    return cached_json(store, "chain_map", params, build, request=request, principal=principal)
 
 
 @router.get("/{chain_id}/chokepoints", response_model=TablePage, responses=responses(403, 404))
 def list_chokepoints(
     chain_id: str,
+    request: Request,
     ctx: ContextDep,
     store: StoreDep,
     principal: PrincipalDep,
@@ -99,7 +101,8 @@ def list_chokepoints(
             offset=offset,
         )
 
-    return cached_json(store, "chokepoints", (chain_id, home, flagged, limit, offset), build)
+    params = (chain_id, home, flagged, limit, offset)
+    return cached_json(store, "chokepoints", params, build, request=request, principal=principal)
 
 
 @router.get("/{chain_id}/segments", response_model=TablePage, responses=responses(403, 404))

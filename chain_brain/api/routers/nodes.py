@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from chain_brain.api.cached import cached_json
 from chain_brain.api.deps import PrincipalDep, StoreDep
@@ -128,6 +128,7 @@ _register(NodeLabel.PRODUCT, "products", "products")
 )
 def neighbourhood(
     node_id: str,
+    request: Request,
     store: StoreDep,
     principal: PrincipalDep,
     tiers: Annotated[int, Query(ge=1, le=6)] = 1,
@@ -149,4 +150,4 @@ def neighbourhood(
         return graph_public(data)
 
     params = (node_id, tiers, direction, as_of, audience(principal))
-    return cached_json(store, "neighbourhood", params, build)
+    return cached_json(store, "neighbourhood", params, build, request=request, principal=principal)
