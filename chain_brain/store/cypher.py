@@ -16,10 +16,16 @@ __all__ = [
     "RUN_LABEL",
     "SCHEMA_META_ID",
     "merge_nodes",
+    "create_nodes",
+    "write_guard",
+    "take_bulk_lease",
+    "release_bulk_lease",
+    "delete_rels_from",
     "missing_ids",
     "merge_rels",
     "create_rels",
     "count_rels_from",
+    "read_bulk_lease",
     "read_schema_version",
     "write_schema_version",
     "read_revision",
@@ -65,6 +71,12 @@ def merge_nodes(label: NodeLabel) -> str:
     return f"UNWIND $rows AS row MERGE (n:{NodeLabel(label).value} {{id: row.id}}) SET n += row"
 
 
+def create_nodes(label: NodeLabel) -> str:
+    """Create ``$rows`` as new nodes: only when no node of ``label`` exists yet (bulk load);
+    null entries of a row are left unset."""
+    return f"UNWIND $rows AS row CREATE (n:{NodeLabel(label).value}) SET n = row"
+
+
 def missing_ids(label: NodeLabel) -> str:
     """The ids of ``$ids`` with no node of ``label`` (returns ``missing``, a list)."""
     return (
@@ -79,24 +91,61 @@ def merge_rels(rel_type: RelType, src: NodeLabel, dst: NodeLabel) -> str:
         f"UNWIND $rows AS row "
         f"MATCH (a:{NodeLabel(src).value} {{id: row.src}}) "
         f"MATCH (b:{NodeLabel(dst).value} {{id: row.dst}}) "
-        f"MERGE (a)-[r:{RelType(rel_type).value} {{key: row.key}}]->(b) SET r += row.props"
+        f"MERGE (a)-[r:{RelType(rel_type).value} {{key: row.key}}]->(b) SET r += row.props "
+        "RETURN count(*) AS n"
     )
 
 
 def create_rels(rel_type: RelType, src: NodeLabel, dst: NodeLabel) -> str:
     """Create ``$rows`` as new relationships: only when none of ``rel_type`` leaves a ``src``
-    node yet (see :func:`count_rels_from`), so no (type, ends, key) can exist already."""
+    node yet (see :func:`count_rels_from`), so no (type, ends, key) can exist already.
+    Returns ``n``, the rows whose two ends exist (fewer than the rows: unknown ends)."""
     return (
         f"UNWIND $rows AS row "
         f"MATCH (a:{NodeLabel(src).value} {{id: row.src}}) "
         f"MATCH (b:{NodeLabel(dst).value} {{id: row.dst}}) "
-        f"CREATE (a)-[r:{RelType(rel_type).value} {{key: row.key}}]->(b) SET r += row.props"
+        f"CREATE (a)-[r:{RelType(rel_type).value} {{key: row.key}}]->(b) SET r += row.props "
+        "RETURN count(*) AS n"
     )
 
 
 def count_rels_from(rel_type: RelType, src: NodeLabel) -> str:
     """Number of ``rel_type`` relationships leaving ``src`` nodes (a count-store lookup)."""
     return f"MATCH (:{NodeLabel(src).value})-[r:{RelType(rel_type).value}]->() RETURN count(r) AS n"
+
+
+def write_guard() -> str:
+    """Lock the meta node for the rest of the transaction (serialising writers) and return
+    the token of a bulk load in progress (``token``, null when none) and its ``started``."""
+    return (
+        f"MERGE (m:{META_LABEL} {{id: $id}}) SET m.bulk_token = m.bulk_token "
+        "RETURN m.bulk_token AS token, m.bulk_started AS started"
+    )
+
+
+def take_bulk_lease() -> str:
+    """Record bulk load ``$token`` and what it creates (``$labels``, ``$rels`` as
+    ``TYPE:SrcLabel``) on the meta node; run after :func:`write_guard` found no lease."""
+    return (
+        f"MATCH (m:{META_LABEL} {{id: $id}}) SET m.bulk_token = $token, m.bulk_started = $at, "
+        "m.bulk_labels = $labels, m.bulk_rels = $rels"
+    )
+
+
+def release_bulk_lease() -> str:
+    """Drop the lease of ``$token`` and count the change (returns ``n``, 0 if not held)."""
+    return (
+        f"MATCH (m:{META_LABEL} {{id: $id}}) WHERE m.bulk_token = $token "
+        "REMOVE m.bulk_token, m.bulk_started, m.bulk_labels, m.bulk_rels "
+        "SET m.revision = coalesce(m.revision, 0) + 1 RETURN count(m) AS n"
+    )
+
+
+def read_bulk_lease() -> str:
+    return (
+        f"MATCH (m:{META_LABEL} {{id: $id}}) RETURN m.bulk_token AS token, "
+        "m.bulk_started AS started, m.bulk_labels AS labels, m.bulk_rels AS rels"
+    )
 
 
 def read_schema_version() -> str:
@@ -185,6 +234,14 @@ def delete_nodes_where(label: NodeLabel, column: str) -> str:
     return (
         f"MATCH (n:{NodeLabel(label).value}) WHERE n.{_provenance_key(column)} = $value "
         "WITH n LIMIT $batch DETACH DELETE n RETURN count(n) AS n"
+    )
+
+
+def delete_rels_from(rel_type: RelType, src: NodeLabel) -> str:
+    """Delete up to ``$batch`` ``rel_type`` relationships leaving ``src`` nodes."""
+    return (
+        f"MATCH (:{NodeLabel(src).value})-[r:{RelType(rel_type).value}]->() "
+        "WITH r LIMIT $batch DELETE r RETURN count(r) AS n"
     )
 
 

@@ -15,7 +15,9 @@ from __future__ import annotations
 import functools
 import io
 import json
+import uuid
 from collections.abc import Callable, Collection, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, LiteralString, TypeVar, cast
 
@@ -23,12 +25,19 @@ import neo4j
 import numpy as np
 import pandas as pd
 from neo4j.exceptions import AuthError, ClientError, DriverError, Neo4jError, ServiceUnavailable
+from tqdm import tqdm
 
 from chain_brain.store import cypher
 from chain_brain.store.base import RunRecord, Scope, WriteResult
 from chain_brain.store.embedded import describe_rejects
 from chain_brain.store.scope import EdgeRow, apply_scope, read_scoped
-from graph_schema.errors import NotFoundError, StoreError, StoreUnavailableError, ValidationError
+from graph_schema.errors import (
+    ChainBrainError,
+    NotFoundError,
+    StoreError,
+    StoreUnavailableError,
+    ValidationError,
+)
 from graph_schema.frames import (
     PROVENANCE_COLUMNS,
     GraphData,
@@ -52,6 +61,9 @@ __all__ = ["Neo4jStore"]
 T = TypeVar("T")
 _TABLE_PREFIX = "table__"
 _DELETE_BATCH = 10_000
+BULK_COMMIT_ROWS = 100_000
+"""Rows per transaction of a bulk load (see :meth:`Neo4jStore.write`): about 0.5 GB of
+transaction state on the server, well inside the default 2 GB heap's 1.4 GB limit."""
 
 
 def _q(text: str) -> LiteralString:
@@ -211,16 +223,35 @@ class Neo4jStore:
 
     # ------------------------------------------------------------------ writes
 
-    def write(self, data: GraphData, *, batch_size: int = 10_000) -> WriteResult:
-        """Validate, then upsert every frame of ``data`` in one transaction (all or nothing).
+    def write(
+        self,
+        data: GraphData,
+        *,
+        batch_size: int = 10_000,
+        commit_rows: int | None = BULK_COMMIT_ROWS,
+    ) -> WriteResult:
+        """Validate, then write every frame of ``data``, all or nothing.
+
+        A write is one transaction of ``UNWIND $rows`` batches (nodes and relationships
+        upserted with ``MERGE``), except a *bulk load*: more than ``commit_rows`` rows
+        whose node labels hold no node yet and whose relationship types leave no node of
+        their source label yet.  A bulk load creates its rows in transactions of about
+        ``commit_rows`` rows each, so the server's transaction memory stays bounded; it
+        holds a lease on the meta node meanwhile (other writes are refused), and if any
+        transaction fails it deletes what the earlier ones created (exact, since those
+        labels and types were empty) before raising.  Readers may see a partial load while
+        it runs; :meth:`revision` changes with every committed transaction.
+        ``commit_rows=None`` always writes in one transaction.
 
         Relationships whose endpoints are neither stored nor written in the same call raise
-        :class:`ValidationError` naming the missing ids; the transaction is rolled back.
+        :class:`ValidationError` naming the missing ids, and nothing is written.
         """
         if batch_size < 1:
             raise ValidationError(f"batch_size must be >= 1, got {batch_size}.")
+        if commit_rows is not None and commit_rows < 1:
+            raise ValidationError(f"commit_rows must be >= 1 or None, got {commit_rows}.")
         node_jobs: list[tuple[NodeLabel, list[dict]]] = []
-        rel_jobs: list[tuple[RelFrame, list[str], list[str], list[dict]]] = []
+        rel_jobs: list[_RelJob] = []
         result = WriteResult()
         for nf in data.nodes:
             v = validate_nodes(nf)
@@ -252,34 +283,28 @@ class Neo4jStore:
                     d["src"].tolist(), d["dst"].tolist(), d["key"].tolist(), props, strict=True
                 )
             ]
-            src_ids = pd.unique(d["src"].to_numpy()).tolist()
-            dst_ids = pd.unique(d["dst"].to_numpy()).tolist()
-            rel_jobs.append((rframe, src_ids, dst_ids, rows))
+            rel_jobs.append(_RelJob(rframe, rows))
             result.rels += len(rframe)
-            result.by_kind[rframe.type.value] = result.by_kind.get(rframe.type.value, 0) + len(rframe)
+            result.by_kind[rframe.type.value] = result.by_kind.get(rframe.type.value, 0) + len(
+                rframe
+            )
+        if not (node_jobs or rel_jobs):
+            return result
+        n_rows = sum(len(rows) for _, rows in node_jobs) + sum(len(j.rows) for j in rel_jobs)
+        if commit_rows is not None and n_rows > commit_rows:
+            token = self._begin_bulk(node_jobs, rel_jobs)
+            if token is not None:
+                self._bulk_write(token, node_jobs, rel_jobs, batch_size, commit_rows)
+                return result
 
         def work(tx: neo4j.ManagedTransaction) -> None:
+            _guard(tx, None)
             for label, rows in node_jobs:
                 statement = _q(cypher.merge_nodes(label))
                 for batch in _batches(rows, batch_size):
                     tx.run(statement, rows=batch).consume()
-            for frame, src_ids, dst_ids, rows in rel_jobs:
-                for end, label, ids in (
-                    ("src", frame.src_label, src_ids),
-                    ("dst", frame.dst_label, dst_ids),
-                ):
-                    missing: list[str] = []
-                    for id_batch in _batches(ids, batch_size):
-                        rec = tx.run(_q(cypher.missing_ids(label)), ids=id_batch).single()
-                        missing += rec["missing"] if rec else []
-                    if missing:
-                        shown = ", ".join(repr(m) for m in missing[:5])
-                        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
-                        raise ValidationError(
-                            f"{frame.type.value} relationships refer to {len(missing)} unknown "
-                            f"{label.value} id(s) at {end}: {shown}{more}. Write the nodes first "
-                            "(in the same or an earlier write)."
-                        )
+            for job in rel_jobs:
+                frame = job.frame
                 # MERGE must look at the relationships already between both ends, which is
                 # slow on high-degree nodes; when no relationship of this type leaves any
                 # node of the source label yet (first load), nothing can match and CREATE is
@@ -288,24 +313,153 @@ class Neo4jStore:
                 fresh = rec is not None and int(rec["n"]) == 0
                 build = cypher.create_rels if fresh else cypher.merge_rels
                 statement = _q(build(frame.type, frame.src_label, frame.dst_label))
-                for batch in _batches(rows, batch_size):
-                    tx.run(statement, rows=batch).consume()
+                for batch in _batches(job.rows, batch_size):
+                    _run_rels(tx, statement, batch, job, batch_size)
             tx.run(_q(cypher.bump_revision()), id=cypher.SCHEMA_META_ID).consume()
 
-        if node_jobs or rel_jobs:
-            self._write(work)
+        self._write(work)
         return result
+
+    # ------------------------------------------------------------------ bulk loads
+
+    def _begin_bulk(
+        self, node_jobs: list[tuple[NodeLabel, list[dict]]], rel_jobs: list[_RelJob]
+    ) -> str | None:
+        """Take the bulk lease if every label and (type, source label) written is empty;
+        the lease's token, or None (then the write takes the one-transaction path)."""
+        token = uuid.uuid4().hex
+        labels = sorted({label.value for label, _ in node_jobs})
+        rels = sorted({f"{j.frame.type.value}:{j.frame.src_label.value}" for j in rel_jobs})
+        at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+        def work(tx: neo4j.ManagedTransaction) -> bool:
+            _guard(tx, None)
+            for label in labels:
+                if _single_count(tx, cypher.count_nodes(NodeLabel(label))):
+                    return False
+            for pair in rels:
+                rel_type, src = pair.split(":")
+                if _single_count(tx, cypher.count_rels_from(RelType(rel_type), NodeLabel(src))):
+                    return False
+            tx.run(
+                _q(cypher.take_bulk_lease()),
+                id=cypher.SCHEMA_META_ID,
+                token=token,
+                at=at,
+                labels=labels,
+                rels=rels,
+            ).consume()
+            return True
+
+        return token if self._write(work) else None
+
+    def _bulk_write(
+        self,
+        token: str,
+        node_jobs: list[tuple[NodeLabel, list[dict]]],
+        rel_jobs: list[_RelJob],
+        batch_size: int,
+        commit_rows: int,
+    ) -> None:
+        """Create every row in transactions of about ``commit_rows`` rows under the lease
+        ``token``; on any failure undo the load, release the lease and re-raise."""
+        # (statement, batch, relationship job or None) in write order: nodes, then rels
+        steps: list[tuple[str, list[dict], _RelJob | None]] = []
+        for label, rows in node_jobs:
+            steps += [(cypher.create_nodes(label), b, None) for b in _batches(rows, batch_size)]
+        for job in rel_jobs:
+            f = job.frame
+            statement = cypher.create_rels(f.type, f.src_label, f.dst_label)
+            steps += [(statement, b, job) for b in _batches(job.rows, batch_size)]
+        commits: list[list[tuple[str, list[dict], _RelJob | None]]] = [[]]
+        size = 0
+        for step in steps:
+            if size >= commit_rows:
+                commits.append([])
+                size = 0
+            commits[-1].append(step)
+            size += len(step[1])
+        total = sum(len(step[1]) for step in steps)
+        try:
+            with tqdm(
+                total=total, unit="row", desc="Neo4j bulk load", disable=total < 500_000
+            ) as bar:
+                for part in commits:
+
+                    def work(
+                        tx: neo4j.ManagedTransaction,
+                        part: list[tuple[str, list[dict], _RelJob | None]] = part,
+                    ) -> None:
+                        _guard(tx, token)
+                        for statement, batch, job in part:
+                            if job is None:
+                                tx.run(_q(statement), rows=batch).consume()
+                            else:
+                                _run_rels(tx, _q(statement), batch, job, batch_size)
+                        tx.run(_q(cypher.bump_revision()), id=cypher.SCHEMA_META_ID).consume()
+
+                    self._write(work)
+                    bar.update(sum(len(step[1]) for step in part))
+        except BaseException as exc:
+            try:
+                self.abandon_bulk_load(token)
+            except ChainBrainError as undo_exc:
+                raise StoreError(
+                    f"Bulk load {token} into Neo4j at {self.uri!r} failed ({exc}) and undoing "
+                    f"it failed too ({undo_exc}); call abandon_bulk_load({token!r}) to retry."
+                ) from exc
+            raise
+        self._release_bulk(token)
+
+    def _release_bulk(self, token: str) -> None:
+        def work(tx: neo4j.ManagedTransaction) -> int:
+            rec = tx.run(_q(cypher.release_bulk_lease()), id=cypher.SCHEMA_META_ID, token=token)
+            return _record_int(rec.single())
+
+        if self._write(work) == 0:
+            raise StoreError(f"Bulk load {token} lost its lease on Neo4j at {self.uri!r}.")
+
+    def bulk_load_in_progress(self) -> dict[str, object] | None:
+        """The lease of a bulk load in progress (``token``, ``started``, ``labels``,
+        ``rels``), or None."""
+
+        def work(tx: neo4j.ManagedTransaction) -> dict[str, object] | None:
+            rec = tx.run(_q(cypher.read_bulk_lease()), id=cypher.SCHEMA_META_ID).single()
+            return None if rec is None or rec["token"] is None else dict(rec)
+
+        return self._read(work)
+
+    def abandon_bulk_load(self, token: str) -> int:
+        """Undo the bulk load holding lease ``token`` (one whose process died, say): delete
+        every node of its labels and every relationship of its (type, source label) pairs,
+        which were all empty when it began, then release the lease.  Returns the number of
+        objects removed; :class:`NotFoundError` if no load holds ``token``."""
+        lease = self.bulk_load_in_progress()
+        if lease is None or lease["token"] != token:
+            raise NotFoundError(f"No bulk load with token {token!r} is in progress.")
+        removed = 0
+        for pair in cast(list[str], lease["rels"] or []):
+            rel_type, src = pair.split(":")
+            removed += self._delete_loop(cypher.delete_rels_from(RelType(rel_type), NodeLabel(src)))
+        for label in cast(list[str], lease["labels"] or []):
+            removed += self._delete_loop(cypher.delete_all_nodes(label))
+        self._release_bulk(token)
+        return removed
+
+    def _delete_loop(self, statement: str, **params: Any) -> int:
+        """Run a batched delete until it removes fewer than a batch; the total removed."""
+        total = 0
+        while True:
+            n = self._write(functools.partial(_single_int, statement=statement, **params))
+            total += n
+            if n < _DELETE_BATCH:
+                return total
 
     def _delete_where(self, column: str, value: str) -> int:
         removed = 0
 
         def loop(statement: str) -> int:
-            total = 0
-            while True:
-                n = self._write(lambda tx: _single_int(tx, statement, value=value))
-                total += n
-                if n < _DELETE_BATCH:
-                    return total
+            return self._delete_loop(statement, value=value)
 
         for label in NODE_SCHEMAS:
             removed += loop(cypher.delete_rels_of_nodes(label, column))
@@ -340,6 +494,9 @@ class Neo4jStore:
             while self._write(work) >= _DELETE_BATCH:
                 pass
         self._bump_revision()
+        lease = self.bulk_load_in_progress()
+        if lease is not None:  # nothing of that load is left: drop its lease too
+            self._release_bulk(cast(str, lease["token"]))
 
     # ------------------------------------------------------------------ reads
 
@@ -596,6 +753,62 @@ class _BoltScope:
         ).single()
         frames = _rel_frames(rel_type, rec["rows"] if rec else [])
         return frames[0] if frames else None
+
+
+@dataclass
+class _RelJob:
+    """One validated relationship frame and its driver-ready rows."""
+
+    frame: RelFrame
+    rows: list[dict]
+
+
+def _guard(tx: neo4j.ManagedTransaction, token: str | None) -> None:
+    """Lock the meta node; refuse to write unless the bulk lease is ``token`` (None: free)."""
+    rec = tx.run(_q(cypher.write_guard()), id=cypher.SCHEMA_META_ID).single()
+    held = None if rec is None else rec["token"]
+    if held != token:
+        if held is None:
+            raise StoreError(f"Bulk load {token} lost its lease (abandoned by another client).")
+        raise StoreError(
+            f"A bulk load ({held}, started {rec['started'] if rec else '?'}) is writing to this "
+            "Neo4j database; retry when it ends, or abandon_bulk_load() it if its process died."
+        )
+
+
+def _run_rels(
+    tx: neo4j.ManagedTransaction,
+    statement: LiteralString,
+    batch: list[dict],
+    job: _RelJob,
+    batch_size: int,
+) -> None:
+    """Write one batch of relationships; if some rows found no end, raise
+    :class:`ValidationError` naming the unknown ids of the whole frame."""
+    written = _record_int(tx.run(statement, rows=batch).single())
+    if written == len(batch):
+        return
+    frame = job.frame
+    d = frame.data
+    for end, label, column in (("src", frame.src_label, "src"), ("dst", frame.dst_label, "dst")):
+        ids = pd.unique(d[column].to_numpy()).tolist()
+        missing: list[str] = []
+        for id_batch in _batches(ids, batch_size):
+            rec = tx.run(_q(cypher.missing_ids(label)), ids=id_batch).single()
+            missing += rec["missing"] if rec else []
+        if missing:
+            shown = ", ".join(repr(m) for m in missing[:5])
+            more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+            raise ValidationError(
+                f"{frame.type.value} relationships refer to {len(missing)} unknown "
+                f"{label.value} id(s) at {end}: {shown}{more}. Write the nodes first "
+                "(in the same or an earlier write)."
+            )
+    raise StoreError(f"{frame.type.value}: wrote {written} of {len(batch)} relationships.")
+
+
+def _record_int(rec: neo4j.Record | None) -> int:
+    return int(rec["n"]) if rec is not None else 0
 
 
 def _single_count(tx: neo4j.ManagedTransaction, statement: str, **params: Any) -> int:
