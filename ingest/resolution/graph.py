@@ -93,6 +93,30 @@ def _rewrite_column(
     return data, pos, values[pos]
 
 
+def _absorbed_names(gone: pd.DataFrame, eff: dict[str, str]) -> dict[str, list[str]]:
+    """``{canonical id: names of its absorbed rows}``: per row in order, its ``name``,
+    ``name_en`` and ``aliases``, non-empty strings only."""
+    canon = gone["id"].astype(str).map(eff).to_numpy(dtype=object)
+    order = np.arange(len(gone))
+    parts = [
+        pd.DataFrame({"canon": canon, "name": gone[c].to_numpy(dtype=object), "row": order, "j": j})
+        for j, c in enumerate(_NAME_COLUMNS)
+        if c in gone.columns
+    ]
+    if "aliases" in gone.columns:
+        lists = [_as_list(v) for v in gone["aliases"].to_numpy(dtype=object)]
+        al = pd.DataFrame({"canon": canon, "name": lists, "row": order, "j": len(_NAME_COLUMNS)})
+        parts.append(al.explode("name"))
+    long = pd.concat(parts, ignore_index=True).sort_values(["row", "j"], kind="stable")
+    names = long["name"].to_numpy(dtype=object)
+    ok = np.fromiter(
+        (isinstance(n, str) and bool(n.strip()) for n in names), dtype=bool, count=len(names)
+    )
+    long = long[ok]
+    grouped = long.groupby("canon", sort=False)["name"].agg(list)
+    return dict(zip(grouped.index.astype(str), grouped.to_numpy(), strict=True))
+
+
 def apply_resolution(graph: GraphData, result: ResolutionResult) -> AppliedResolution:
     """Rewrite firm ids of ``graph`` to the canonical ids of ``result``.
 
@@ -142,21 +166,20 @@ def apply_resolution(graph: GraphData, result: ResolutionResult) -> AppliedResol
                 kept = data[~absorbed].copy()
                 if "aliases" not in kept.columns:
                     kept["aliases"] = None
-                extra: dict[str, list[str]] = {}
-                for _, row in gone.iterrows():
-                    names = [row.get(c) for c in _NAME_COLUMNS] + _as_list(row.get("aliases"))
-                    bucket = extra.setdefault(eff[str(row["id"])], [])
-                    bucket.extend(str(n) for n in names if isinstance(n, str) and n.strip())
-                kid = kept["id"].astype(str)
-                pos = np.flatnonzero(kid.isin(list(extra)).to_numpy())
+                extra = _absorbed_names(gone, eff)
+                kid = kept["id"].astype(str).to_numpy(dtype=object)
+                pos = np.flatnonzero(pd.Series(kid).isin(list(extra)).to_numpy())
                 old = kept["aliases"].to_numpy(dtype=object)[pos].copy()
                 new_aliases = kept["aliases"].to_numpy(dtype=object).copy()
+                own_cols = [kept[c].to_numpy(dtype=object) for c in _NAME_COLUMNS if c in kept]
                 for p in pos:
-                    own = {kept.iloc[p].get(c) for c in _NAME_COLUMNS}
+                    own = {col[p] for col in own_cols}
                     merged = _as_list(new_aliases[p])
-                    for name in extra[kid.iloc[p]]:
-                        if name not in own and name not in merged:
+                    seen = set(merged)
+                    for name in extra[kid[p]]:
+                        if name not in own and name not in seen:
                             merged.append(name)
+                            seen.add(name)
                     new_aliases[p] = merged
                 kept["aliases"] = new_aliases
                 applied._rewrites.append(_Rewrite("alias", fi, "aliases", pos, old))

@@ -15,7 +15,8 @@ comparison, classification):
    ``country_penalty`` when both records carry different countries.  With embeddings,
    pairs whose lexical score falls in the grey zone ``[threshold - 0.25, threshold + 0.1)``
    get the cosine of all-MiniLM-L6-v2 embeddings of the two names and the score becomes
-   ``(1 - semantic_weight) * lexical + semantic_weight * semantic``.
+   ``(1 - semantic_weight) * lexical + semantic_weight * semantic``.  Grey pairs that could
+   not reach the threshold even at cosine 1 are not embedded (same answer, less work).
 4. **Cluster**: connected components of the accepted pairs.  Every accepted pair is a row
    of :attr:`ResolutionResult.merges`, so that any merge can be taken back
    (:func:`unmerge`).
@@ -286,6 +287,8 @@ def resolve_firms(
         raise ValidationError(f"Firm frame has none of the name columns {list(name_cols)}.")
     if not 0.0 < threshold <= 1.0:
         raise ValidationError(f"threshold must be in (0, 1]; got {threshold=}.")
+    if not 0.0 <= semantic_weight <= 1.0:
+        raise ValidationError(f"semantic_weight must be in [0, 1]; got {semantic_weight=}.")
     ids = frame[id_col].map(_clean_str)
     if ids.isna().any():
         line = int(np.flatnonzero(ids.isna().to_numpy())[0]) + 1
@@ -436,7 +439,17 @@ def resolve_firms(
             score = lexical - penalty
             method = np.full(n_candidates, "lexical", dtype=object)
             if semantic:
-                grey = np.flatnonzero((score >= threshold - 0.25) & (score < threshold + 0.1))
+                # a pair whose score stays below the threshold even at semantic cosine 1
+                # ((1 - w) * (score + penalty) + w - penalty < threshold) is never embedded:
+                # the answer is the same and most low lexical pairs are skipped
+                reachable = (
+                    (threshold - semantic_weight + semantic_weight * penalty)
+                    / (1.0 - semantic_weight)
+                    if semantic_weight < 1.0
+                    else np.full(n_candidates, -np.inf)
+                )
+                low = np.maximum(threshold - 0.25, reachable)
+                grey = np.flatnonzero((score >= low) & (score < threshold + 0.1))
                 if len(grey):
                     used = np.unique(np.concatenate([left[grey], right[grey]]))
                     pos = {int(k): j for j, k in enumerate(used)}
