@@ -13,6 +13,7 @@ from dashboards import figures, ids
 from dashboards.components import chain_options, guard, message, page, table
 from dashboards.context import DashContext
 from dashboards.i18n import Lang, t
+from graph_schema.errors import NotFoundError
 from graph_schema.model import NodeLabel
 
 __all__ = ["register"]
@@ -21,10 +22,15 @@ ROWS = "ck-table-rows"
 
 
 def _run(ctx: DashContext, chain: str) -> RunRecord:
+    """The latest analysis of ``chain`` the caller may read; NoRunError without one."""
     run = ctx.latest_analysis(ctx.principal(), chain)
     if run is None:
-        raise LookupError
+        raise NoRunError(f"No analysis run of chain {chain!r} is visible here.")
     return run
+
+
+class NoRunError(NotFoundError):
+    """No analysis run of the chain that the caller may read."""
 
 
 def _ranked(
@@ -37,7 +43,7 @@ def _ranked(
 ) -> Component:
     try:
         run = _run(ctx, chain)
-    except LookupError:
+    except NoRunError:
         return message(t("ck.no_run", lang), kind="warning")
     found = run.tables.get(name)
     if found is None:

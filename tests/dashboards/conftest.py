@@ -21,7 +21,7 @@ import pytest
 from chain_brain.services.loading import load_sample
 from chain_brain.services.security import KeyRing, Role
 from chain_brain.settings import Settings
-from chain_brain.store import GraphStore, Scope, open_store
+from chain_brain.store import GraphStore, RunRecord, Scope, open_store
 from graph_schema.frames import GraphData, NodeFrame, RelFrame
 from graph_schema.model import NodeLabel, RelType
 
@@ -29,11 +29,32 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 OTHER_CHAIN = "chain:test-other"
+OTHER_FIRM = "test-other:firm"
+OTHER_PLANT = "test-other:plant"
+OTHER_TENANT = f"chain:{OTHER_CHAIN}"  # the tenant of a key bound to the other chain
+OTHER_RUN = "test-other-tenant-run"
 LEAD_FIRM = "gem:E100001000703"  # Steel Authority of India Ltd, a steel maker of the sample
+#: Ids and names a chain lead of steel must never receive: the other chain's firm, plant
+#: and runs, and a firm of the sample outside the steel chain.
+SECRETS = (
+    OTHER_FIRM,
+    "Zeta Hidden Metals",
+    OTHER_PLANT,
+    "Zeta Hidden Smelter",
+    "test-other:product",
+    OTHER_RUN,
+    "Zeta secret scenario",
+    "apple:apple-inc",
+    "Apple Inc.",
+    OTHER_CHAIN,
+    "Other chain",
+    "另一产业链",
+)
 
 
 def _other_chain() -> GraphData:
-    """A second, tiny chain, so that a chain-lead bound to steel has something to be refused."""
+    """A second, tiny chain (one segment, product, firm and plant), so that a chain-lead
+    bound to steel has something to be refused."""
     chain = pd.DataFrame(
         {"id": [OTHER_CHAIN], "name_en": ["Other chain"], "name_zh": ["另一产业链"]}
     )
@@ -48,18 +69,91 @@ def _other_chain() -> GraphData:
         }
     )
     part = pd.DataFrame({"src": [f"{OTHER_CHAIN}:seg"], "dst": [OTHER_CHAIN], "key": [""]})
-    chain, seg, part = (
+    product = pd.DataFrame({"id": ["test-other:product"], "name_en": ["Zeta hidden alloy"]})
+    firm = pd.DataFrame({"id": [OTHER_FIRM], "name": ["Zeta Hidden Metals"], "country": ["ISL"]})
+    plant = pd.DataFrame(
+        {
+            "id": [OTHER_PLANT],
+            "name": ["Zeta Hidden Smelter"],
+            "country": ["ISL"],
+            "lat": [64.1],
+            "lon": [-21.9],
+        }
+    )
+    in_seg = pd.DataFrame(
+        {"src": ["test-other:product"], "dst": [f"{OTHER_CHAIN}:seg"], "key": [""]}
+    )
+    produces = pd.DataFrame(
+        {
+            "src": [OTHER_PLANT],
+            "dst": ["test-other:product"],
+            "key": ["EAF"],
+            "process": ["EAF"],
+            "capacity": [900.0],
+            "unit": ["kt"],
+            "period": ["year"],
+        }
+    )
+    operates = pd.DataFrame({"src": [OTHER_FIRM], "dst": [OTHER_PLANT], "key": [""]})
+    frames = [
         f.assign(
             source="dashboard tests",
             snapshot="dashboard-tests",
             loaded_at="2026-01-01T00:00:00Z",
             confidence=1.0,
         )
-        for f in (chain, seg, part)
-    )
+        for f in (chain, seg, part, product, firm, plant, in_seg, produces, operates)
+    ]
+    chain, seg, part, product, firm, plant, in_seg, produces, operates = frames
     return GraphData(
-        [NodeFrame(NodeLabel.CHAIN, chain), NodeFrame(NodeLabel.CHAIN_SEGMENT, seg)],
-        [RelFrame(RelType.PART_OF, NodeLabel.CHAIN_SEGMENT, NodeLabel.CHAIN, part)],
+        [
+            NodeFrame(NodeLabel.CHAIN, chain),
+            NodeFrame(NodeLabel.CHAIN_SEGMENT, seg),
+            NodeFrame(NodeLabel.PRODUCT, product),
+            NodeFrame(NodeLabel.FIRM, firm),
+            NodeFrame(NodeLabel.PLANT, plant),
+        ],
+        [
+            RelFrame(RelType.PART_OF, NodeLabel.CHAIN_SEGMENT, NodeLabel.CHAIN, part),
+            RelFrame(RelType.IN_SEGMENT, NodeLabel.PRODUCT, NodeLabel.CHAIN_SEGMENT, in_seg),
+            RelFrame(RelType.PRODUCES, NodeLabel.PLANT, NodeLabel.PRODUCT, produces),
+            RelFrame(RelType.OPERATES, NodeLabel.FIRM, NodeLabel.PLANT, operates),
+        ],
+    )
+
+
+def _other_tenant_runs(store: GraphStore) -> None:
+    """A scenario and an analysis run of the other chain's tenant, naming its nodes."""
+    impact = pd.DataFrame({"node": [OTHER_PLANT], "name": ["Zeta Hidden Smelter"], "loss": [1.0]})
+    store.save_run(
+        RunRecord(
+            kind="scenario",
+            id=OTHER_RUN,
+            params={"name": "Zeta secret scenario", "scope": {"chain": OTHER_CHAIN}},
+            summary={"loss": 1.0, "ttr_weeks": 9.0, "tts_weeks": 1.0},
+            tables={"impact": impact, "disrupted": pd.DataFrame({"id": [OTHER_PLANT]})},
+            tenant=OTHER_TENANT,
+        )
+    )
+    chokepoints = pd.DataFrame(
+        {
+            "finding_id": ["zeta-1"],
+            "product_id": ["test-other:product"],
+            "name": ["Zeta Hidden Metals"],
+            "score": [0.9],
+            "is_chokepoint": [True],
+            "reason": ["sole supplier Zeta Hidden Metals"],
+        }
+    )
+    store.save_run(
+        RunRecord(
+            kind="analysis",
+            id=OTHER_RUN + "-analysis",
+            params={"scope": {"chain": OTHER_CHAIN}},
+            summary={},
+            tables={"chokepoints": chokepoints},
+            tenant=OTHER_TENANT,
+        )
     )
 
 
@@ -70,6 +164,7 @@ def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphStor
     load_sample(store)
     store.write(_other_chain())
     _save_analyses(store)
+    _other_tenant_runs(store)
     yield store
     store.close()
 
@@ -156,9 +251,31 @@ def chrome(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     driver = webdriver.Chrome(service=Service(driver_path), options=opts)
     driver.set_page_load_timeout(30)
     driver.execute_cdp_cmd("Network.enable", {})
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": RECORD_DASH})
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     yield driver
     driver.quit()
+
+
+#: Keeps the text of every answer of the Dash server (layout, callbacks) that the page
+#: receives in ``window.__dashAnswers``, to check what reached the browser.
+RECORD_DASH = """
+window.__dashAnswers = [];
+const _fetch = window.fetch;
+window.fetch = async (...args) => {
+  const answer = await _fetch(...args);
+  const url = String(args[0] && args[0].url ? args[0].url : args[0]);
+  if (url.includes('/_dash-')) {
+    answer.clone().text().then(text => window.__dashAnswers.push(url + ' ' + text));
+  }
+  return answer;
+};
+"""
+
+
+def dash_answers(driver: object) -> str:
+    """Everything the Dash server sent to the current page so far, as one text."""
+    return "\n".join(driver.execute_script("return window.__dashAnswers || []"))  # type: ignore[attr-defined]
 
 
 def use_key(driver: object, key: str) -> None:

@@ -12,6 +12,7 @@ from chain_brain.services.analysis import latest_analysis
 from chain_brain.store import GraphStore
 from dashboards import ids
 from dashboards.app import PLOTLY_JS
+from dashboards.i18n import LANGS, Lang, t
 from tests.dashboards.conftest import LEAD_FIRM, OTHER_CHAIN, SCREENSHOTS, Served, settle, use_key
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -25,6 +26,8 @@ PAGES = [
     ("twins", "/twins", ids.TW_FLEET),
     ("alerts", "/alerts", ids.AL_TTR),
 ]
+#: Every page in both languages.
+PAGES_BY_LANG = [(*page, lang) for page in PAGES for lang in LANGS]
 
 
 def _console_errors(driver: object) -> list[str]:
@@ -37,18 +40,24 @@ def _open(driver: object, served: Served, path: str) -> None:
     settle(driver)
 
 
-@pytest.mark.parametrize(("name", "path", "marker"), PAGES, ids=[p[0] for p in PAGES])
+@pytest.mark.parametrize(
+    ("name", "path", "marker", "lang"), PAGES_BY_LANG, ids=[f"{p[0]}-{p[3]}" for p in PAGES_BY_LANG]
+)
 def test_page_loads_without_console_errors(
-    chrome: object, served: Served, name: str, path: str, marker: str
+    chrome: object, served: Served, name: str, path: str, marker: str, lang: Lang
 ) -> None:
     use_key(chrome, served.analyst_key)
     chrome.get_log("browser")  # type: ignore[attr-defined]  # drop anything from earlier pages
-    _open(chrome, served, path + "?lang=en")
+    _open(chrome, served, f"{path}?lang={lang}")
     assert _wait_for(chrome, f"#{marker}"), f"{name}: #{marker} missing"
+    title = chrome.find_element(By.ID, ids.PAGE_TITLE).text  # type: ignore[attr-defined]
+    assert title == t(f"page.{name.replace('-', '_')}", lang)
+    active = chrome.find_element(By.CSS_SELECTOR, ".nav-link.active").text  # type: ignore[attr-defined]
+    assert active == title
     assert not chrome.find_elements(By.ID, ids.DENIED)  # type: ignore[attr-defined]
     errors = [e for e in chrome.find_elements(By.CSS_SELECTOR, ".message-error")]  # type: ignore[attr-defined]
     assert not errors, [e.text for e in errors]
-    chrome.save_screenshot(str(SCREENSHOTS / f"{name}.png"))  # type: ignore[attr-defined]
+    chrome.save_screenshot(str(SCREENSHOTS / f"{name}-{lang}.png"))  # type: ignore[attr-defined]
     assert _console_errors(chrome) == []
     # the graphs use the partial plotly.js loaded with the page, never the full bundle
     fetched = chrome.execute_script(  # type: ignore[attr-defined]
