@@ -196,10 +196,12 @@ class ChainGraph:
         start = 0
         for code, label in enumerate(LABELS):
             table = data.node_table(label)
-            if len(table):
+            ids = _arrow_str(table, "id", fill_empty=False)
+            if len(table) and pc.count_distinct(ids, mode="all").as_py() < len(ids):
                 table = table.drop_duplicates("id", keep="first").reset_index(drop=True)
+                ids = _arrow_str(table, "id", fill_empty=False)
             tables[label] = table
-            arrow_ids[label] = _arrow_str(table, "id", fill_empty=False)
+            arrow_ids[label] = ids
             offset[label], count[label] = start, len(table)
             codes.append(np.full(len(table), code, dtype=np.int8))
             start += len(table)

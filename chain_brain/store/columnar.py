@@ -98,7 +98,7 @@ def _decode(blobs: Iterable[bytes], list_columns: Iterable[str]) -> pd.DataFrame
     frame = (
         pa.Table.from_arrays(columns, names=table.column_names)
         .replace_schema_metadata(table.schema.metadata)
-        .to_pandas()
+        .to_pandas(split_blocks=True)
     )
     for name, values in lists.items():  # Arrow gives list cells as arrays; stores give lists
         frame[name] = values

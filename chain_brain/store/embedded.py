@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from chain_brain.store.base import RunRecord, Scope, WriteResult
 from chain_brain.store.columnar import create_cache_table, drop_cached, load_cached, save_cached
@@ -188,8 +189,14 @@ def _text_columns(data: pd.DataFrame) -> pd.DataFrame:
 
 def _pk_sorted(rf: RelFrame) -> RelFrame:
     """``rf`` in primary-key order (how SQLite stores and returns it)."""
-    d = _text_columns(rf.data).sort_values(["src", "dst", "key"], kind="stable")
-    return RelFrame(rf.type, rf.src_label, rf.dst_label, d.reset_index(drop=True))
+    d = _text_columns(rf.data)
+    # the key is unique after validation; Arrow sorts strings bytewise, as SQLite's BINARY
+    # collation does
+    keys = ["src", "dst", "key"]
+    table = pa.table({k: pa.array(d[k], from_pandas=True) for k in keys})
+    order = pc.sort_indices(table, sort_keys=[(k, "ascending") for k in keys])
+    d = d.take(np.asarray(order)).reset_index(drop=True)
+    return RelFrame(rf.type, rf.src_label, rf.dst_label, d)
 
 
 def _stored_frame(
@@ -502,18 +509,22 @@ class EmbeddedStore:
         """Every endpoint must be a node of this write (checked in memory) or of the store
         (checked in SQL, unless the store held nothing before this write)."""
         for end, label in (("src", rf.src_label), ("dst", rf.dst_label)):
-            ids = pd.Index(pd.unique(rf.data[end].to_numpy()))
+            arr = pa.array(rf.data[end], from_pandas=True)
+            ids = pc.unique(arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr)
             for nf in nodes:
                 if nf.label is label and len(ids):
-                    ids = ids[~ids.isin(nf.data["id"])]
+                    known = pa.array(nf.data["id"], from_pandas=True).cast(ids.type)
+                    ids = ids.filter(pc.invert(pc.is_in(ids, value_set=known)))
             if not len(ids):
                 continue
             if empty:
-                missing = [(i,) for i in ids]
+                missing = [(i,) for i in ids.to_pylist()]
             else:
                 cur.execute("CREATE TEMP TABLE IF NOT EXISTS _endpoint (id TEXT PRIMARY KEY)")
                 cur.execute("DELETE FROM _endpoint")
-                cur.executemany("INSERT INTO _endpoint(id) VALUES (?)", ((i,) for i in ids))
+                cur.executemany(
+                    "INSERT INTO _endpoint(id) VALUES (?)", ((i,) for i in ids.to_pylist())
+                )
                 missing = cur.execute(
                     f'SELECT e.id FROM _endpoint e LEFT JOIN "{_node_table(label)}" n '
                     "ON n.id = e.id WHERE n.id IS NULL"
