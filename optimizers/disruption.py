@@ -306,6 +306,8 @@ class DisruptionSolver:
         self._u_idx = np.arange(n, dtype=np.int32)
         self._sink = np.bincount(net.arc_src, minlength=n) == 0  # ships to nobody
         self.closed_form_solves = 0  # scenarios answered by :meth:`_sink_tau` / ``_sink_loss``
+        self.skipped_by_tts = 0  # TTR losses known to be 0 from the scenario's TTS
+        self.lp_solves = 0  # full LP re-solves
 
         # TTR columns [u, y, l]; rows [shared, demand]: u_j + l_j >= d_j t - s_j
         dem = sp.coo_matrix(
@@ -378,6 +380,10 @@ class DisruptionSolver:
             self._tts_basis = self._tts.getBasis()
             self._tts_base_obj = float(self._tts.getInfo().objective_function_value)
             self._tts_base_u = np.asarray(self._tts.getSolution().col_value)[:n].copy()
+        # Nodes idle in some optimal plan of the undisrupted TTS LP (the base one, then every
+        # scenario's plan that reached the base optimum): disrupting such a node alone
+        # leaves that plan feasible, hence optimal, so its TTS is the base TTS.
+        self._tts_idle = ~(self._tts_base_u > 0)
 
     # -- TTR ---------------------------------------------------------------------------
 
@@ -418,11 +424,28 @@ class DisruptionSolver:
         cache[t] = (self._ttr.getBasis(), float(self._ttr.getInfo().objective_function_value), u)
         return cache[t]
 
-    def loss(self, disrupted: Sequence[int], t: float) -> float:
-        """TTR objective: least profit lost while ``disrupted`` is down for ``t`` weeks."""
+    def loss(self, disrupted: Sequence[int], t: float, *, tts: float | None = None) -> float:
+        """TTR objective: least profit lost while ``disrupted`` is down for ``t`` weeks.
+
+        Parameters
+        ----------
+        disrupted : sequence of int
+            The disrupted set ``S``.
+        t : float
+            Time to recover (weeks).
+        tts : float, optional
+            The scenario's time to survive, if already known.  When ``tts >= t`` the loss
+            is 0 with no solve: the TTS constraints at horizon ``t`` are the TTR constraints
+            with ``l = 0``, feasibility is monotone in the horizon (a plan for ``t`` scaled
+            by ``t'/t`` serves ``t' < t``), so ``l = 0`` is feasible, and the TTR objective
+            is ``>= 0`` because profits are.
+        """
         if not t >= 0 or not math.isfinite(t):
             raise ValidationError(f"time to recover must be finite and >= 0, got {t=}")
         t = float(t)
+        if tts is not None and tts >= t:
+            self.skipped_by_tts += 1
+            return 0.0
         idx = np.asarray(disrupted, dtype=np.int32)
         basis, base_obj, base_u = self._ttr_base(t)
         if base_obj == 0.0 and self._sink[idx].all():
@@ -435,6 +458,7 @@ class DisruptionSolver:
         self._set_ttr_t(t)
         h = self._ttr
         h.setBasis(basis)
+        self.lp_solves += 1
         h.changeColsBounds(idx.size, idx, np.zeros(idx.size), np.zeros(idx.size))
         try:
             h.run()
@@ -493,6 +517,8 @@ class DisruptionSolver:
         idx = np.asarray(disrupted, dtype=np.int32)
         if self._tts_basis is None:  # undisrupted network already infeasible: TTS = 0
             return 0.0
+        if idx.size == 1 and self._tts_idle[idx[0]]:
+            return self._as_tts(self._tts_base_obj)  # an optimal plan idles it: still optimal
         if not (self._tts_base_u[idx] > 0).any():  # see :meth:`loss`: the optimum stays optimal
             return self._as_tts(self._tts_base_obj)
         if self._sink[idx].all():
@@ -501,6 +527,7 @@ class DisruptionSolver:
         h = self._tts
         h.setBasis(self._tts_basis)
         h.changeColsBounds(idx.size, idx, np.zeros(idx.size), np.zeros(idx.size))
+        self.lp_solves += 1
         try:
             h.run()
             if h.getModelStatus() == highspy.HighsModelStatus.kInfeasible:
@@ -508,6 +535,9 @@ class DisruptionSolver:
             else:
                 check_highs_status(h, f"time-to-survive LP, disrupted {self._names(idx)}")
                 tau = float(h.getInfo().objective_function_value)
+                if tau <= self._tts_base_obj:  # a plan of the base optimum: pool its idle nodes
+                    v = np.asarray(h.getSolution().col_value)[: self.network.n_nodes]
+                    self._tts_idle |= ~(v > 0)
         finally:
             h.changeColsBounds(idx.size, idx, np.zeros(idx.size), self.network.capacity[idx])
         return self._as_tts(tau)
@@ -584,8 +614,8 @@ def _init_worker(network: SupplyNetwork, max_tts: float) -> None:
 def _solve_chunk(
     solver: DisruptionSolver, members: Sequence[tuple[int, ...]], ttr: Sequence[float]
 ) -> tuple[list[float], list[float]]:
-    losses = [solver.loss(m, t) for m, t in zip(members, ttr, strict=True)]
     tts = [solver.time_to_survive(m) for m in members]
+    losses = [solver.loss(m, t, tts=v) for m, t, v in zip(members, ttr, tts, strict=True)]
     return losses, tts
 
 
