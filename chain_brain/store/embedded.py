@@ -112,6 +112,11 @@ def _to_sql_values(frame: pd.DataFrame, columns: list[str], list_cols: set[str])
         if c in list_cols:
             cells.append(_json_lists(col))
             continue
+        try:  # column-wise through Arrow: Python ints, floats, str; NaN / NA -> None
+            cells.append(pa.array(col, from_pandas=True).to_pylist())
+            continue
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+            pass  # mixed Python objects: cell by cell
         if col.dtype.kind in "iub":  # numpy / nullable integers -> Python ints, NA -> None
             cells.append([None if pd.isna(v) else int(v) for v in col.tolist()])
             continue
