@@ -30,6 +30,7 @@ from typing import Any, TypeVar, cast
 
 import flask
 
+from chain_brain.api.runs import visible_run
 from chain_brain.services import monitoring
 from chain_brain.services.chains import ChainMap, ChainSummary, chain_map, list_chains
 from chain_brain.services.security import (
@@ -37,6 +38,7 @@ from chain_brain.services.security import (
     Permission,
     Principal,
     Role,
+    audience,
     require,
     scoped,
     view_for,
@@ -245,12 +247,10 @@ class DashContext:
         ]
 
     def run(self, principal: Principal, kind: str, run_id: str) -> RunRecord:
-        """One stored run, if the principal's tenant may read it (else
-        :class:`NotFoundError`, as the API answers)."""
-        found = self.store.load_run(kind, run_id)
-        if not principal.sees_tenant(found.tenant):
-            raise NotFoundError(f"No {kind} run with id {run_id!r}.")
-        return found
+        """One stored run as the API serves it to ``principal``
+        (:func:`chain_brain.api.runs.visible_run`): :class:`NotFoundError` unless its
+        tenant may read it, tables redacted for it."""
+        return visible_run(self.store, principal, kind, run_id)
 
     def latest_analysis(self, principal: Principal, chain: str | None) -> RunRecord | None:
         """The latest analysis run of the chain that the principal's tenant may read."""
@@ -258,29 +258,32 @@ class DashContext:
 
         def load() -> RunRecord | None:
             runs = self._runs(principal, "analysis", cid)
-            return self.store.load_run("analysis", runs[0].id) if runs else None
+            return self.run(principal, "analysis", runs[0].id) if runs else None
 
-        return self.cached(("latest_analysis", principal.tenant_key, cid), load, ttl=15.0)
+        key = ("latest_analysis", principal.tenant_key, audience(principal), cid)
+        return self.cached(key, load, ttl=15.0)
 
     def explain_finding(self, run: RunRecord, finding_id: str) -> dict[str, object]:
-        """``services.analysis.explain_finding`` (a non-dict answer is wrapped)."""
-        result = self.service("analysis", "explain_finding")(self.store, run.id, finding_id)
+        """``services.analysis.explain_row`` of a run read through :meth:`run` (so
+        redacted as the API redacts it; a non-dict answer is wrapped)."""
+        result = self.service("analysis", "explain_row")(run, finding_id)
         return result if isinstance(result, dict) else {"explanation": result}
 
     def analysis_runs(
         self, principal: Principal, chain: str | None
     ) -> tuple[RunRecord | None, RunRecord | None]:
-        """The latest two analysis runs of the chain the principal may read (tables loaded)."""
+        """The latest two analysis runs of the chain the principal may read (tables loaded
+        and redacted for it)."""
         cid = self.chain_for(principal, chain)
         loaded = [
-            self.store.load_run("analysis", r.id)
+            self.run(principal, "analysis", r.id)
             for r in self._runs(principal, "analysis", cid)[:2]
         ]
         return (loaded[0] if loaded else None, loaded[1] if len(loaded) > 1 else None)
 
     def latest_scenario(self, principal: Principal) -> RunRecord | None:
         runs = self._runs(principal, "scenario", None)
-        return self.store.load_run("scenario", runs[0].id) if runs else None
+        return self.run(principal, "scenario", runs[0].id) if runs else None
 
     def scenario_runs(self, principal: Principal) -> list[RunRecord]:
         return self._runs(principal, "scenario", None)
@@ -319,7 +322,8 @@ class DashContext:
             tenant=principal.tenant_key,
         )
         view = view_for(self.store, principal, redacted=False)
-        return self.service("scenarios", "run_scenario")(view, spec)  # type: ignore[no-any-return]
+        done: RunRecord = self.service("scenarios", "run_scenario")(view, spec)
+        return self.run(principal, "scenario", done.id)
 
     def fleet(self, principal: Principal, chain: str | None) -> TwinFleet:
         """The twins of the plants of ``chain`` the principal may see: the stored fleet

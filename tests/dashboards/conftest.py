@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from chain_brain.services.loading import load_sample
-from chain_brain.services.security import KeyRing, Role
+from chain_brain.services.security import KeyRing, Principal, Role, view_for
 from chain_brain.settings import Settings
 from chain_brain.store import GraphStore, RunRecord, Scope, open_store
 from graph_schema.frames import GraphData, NodeFrame, RelFrame
@@ -169,13 +169,21 @@ def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphStor
     store.close()
 
 
+#: Who the chain-lead key of :func:`served` is (its key id aside).
+LEAD = Principal("tests", Role.CHAIN_LEAD, chain="chain:steel", firm=LEAD_FIRM)
+
+
 def _save_analyses(store: GraphStore) -> None:
-    """Two real analysis runs of the steel chain through the analysis service, the second
-    with a lower chokepoint score threshold, so that it flags chokepoints the first did not."""
+    """Real analysis runs of the steel chain through the analysis service: first one filed
+    under the chain lead's tenant (as the API runs it for a chain-lead key), then two
+    unbound ones, the second with a lower chokepoint score threshold, so that it flags
+    chokepoints the first did not."""
     from chain_brain.analytics.chokepoints import ChokepointParams
     from chain_brain.analytics.results import AnalysisParams
     from chain_brain.services.analysis import AnalysisRequest, analyse
 
+    own = AnalysisRequest(scope=Scope(chain="chain:steel"), tenant=LEAD.tenant_key)
+    analyse(view_for(store, LEAD, redacted=False), own)
     for score_high in (0.5, 0.2):
         params = AnalysisParams(chokepoints=ChokepointParams(score_high=score_high))
         analyse(store, AnalysisRequest(scope=Scope(chain="chain:steel"), params=params))

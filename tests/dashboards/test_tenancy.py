@@ -9,8 +9,11 @@ import json
 
 import pytest
 
+from chain_brain.services.security import principal_group
+from chain_brain.store import GraphStore
 from dashboards import ids
 from tests.dashboards.conftest import (
+    LEAD,
     LEAD_FIRM,
     OTHER_CHAIN,
     OTHER_FIRM,
@@ -193,3 +196,49 @@ def test_chain_lead_callback_inputs_cannot_reach_another_chain(
     assert status == 200, text[:500]
     assert not _leaks(text, [inputs, state])
     assert ids.DENIED in text or "message-error" in text, text[:500]
+
+
+def test_chain_lead_sees_its_own_analysis_with_other_organisations_volumes_withheld(
+    chrome: object, served: Served, sample_store: GraphStore
+) -> None:
+    own = [r for r in sample_store.list_runs("analysis") if r.tenant == LEAD.tenant_key]
+    assert len(own) == 1
+    stored = sample_store.load_run("analysis", own[0].id).tables["sole_sources"]
+    assert stored["volume"].notna().all()
+    group = principal_group(sample_store, LEAD)
+    mine = stored["customer_key"].isin(group) | stored["supplier_key"].isin(group)
+    assert 0 < int(mine.sum()) < len(stored)
+
+    use_key(chrome, served.lead_key)
+    answers = _open(chrome, served, "/chokepoints?lang=en")
+    assert own[0].id in answers  # its own run, not the analysts' newer ones
+    status, text = _callback(
+        chrome,
+        f"{ids.CK_TABLE}.children",
+        {f"{ids.CK_CHAIN}.value": STEEL, f"{ids.CK_TABLE_NAME}.value": "sole_sources"},
+        EN,
+    )
+    assert status == 200
+    rows = _table_rows(json.loads(text), "ck-table-rows")
+    shown = {r["finding_id"]: r["volume"] for r in rows}
+    assert set(shown) == set(stored["finding_id"])
+    expected = dict(zip(stored["finding_id"], mine, strict=True))
+    assert {f for f, v in shown.items() if v is not None} == {f for f, m in expected.items() if m}
+
+
+def _table_rows(answer: object, table_id: str) -> list[dict[str, object]]:
+    """The ``data`` of the DataTable ``table_id`` anywhere in a callback answer."""
+    if isinstance(answer, dict):
+        props = answer.get("props")
+        if isinstance(props, dict) and props.get("id") == table_id:
+            return list(props["data"])
+        for value in answer.values():
+            found = _table_rows(value, table_id)
+            if found:
+                return found
+    if isinstance(answer, list):
+        for value in answer:
+            found = _table_rows(value, table_id)
+            if found:
+                return found
+    return []
