@@ -139,6 +139,13 @@ def load_cached(conn: sqlite3.Connection | sqlite3.Cursor, revision: int) -> Gra
     parts: dict[int, list[tuple]] = {}
     for row in rows:
         parts.setdefault(row[0], []).append(row)
+    try:
+        return _graph(parts)
+    except (pa.ArrowException, ValueError):  # unreadable copy: the caller reads the tables
+        return None
+
+
+def _graph(parts: dict[int, list[tuple]]) -> GraphData:
     out = GraphData()
     for chunks in parts.values():
         _, kind, name, src_label, dst_label, _, _ = chunks[0]

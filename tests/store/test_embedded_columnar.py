@@ -161,3 +161,13 @@ def test_whole_read_comes_from_copy(tmp_path: Path) -> None:
             conn.execute("DELETE FROM n_Firm WHERE id = 'F3'")
         assert "F3" in set(store.snapshot().node_table("Firm")["id"])
         assert "F3" not in set(_from_tables(store).node_table("Firm")["id"])
+
+
+def test_unreadable_copy_falls_back_to_tables(tmp_path: Path) -> None:
+    with EmbeddedStore(tmp_path / "g.db") as store:
+        store.write(_mixed())
+        with sqlite3.connect(store.path) as conn:
+            conn.execute("UPDATE snapshot_cache SET data = x'00ff'")
+        got = store.snapshot()
+        assert sorted(got.node_table("Firm")["id"]) == ["F1", "F2", "F3"]
+        _assert_same(got, _from_tables(store))
