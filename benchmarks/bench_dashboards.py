@@ -4,18 +4,18 @@ Writes the synthetic graph (``ingest.synthetic.scale``) into an embedded store (
 ``--store``), serves the Dash app on 127.0.0.1 and opens chain overviews in headless
 Chromium, timing from navigation until the overview figure is drawn (its ``.main-svg``):
 
-* ``first visitor after start-up``: a new browser profile opens ``/`` (the default chain)
-  once the app's start-up warm-up (:meth:`dashboards.context.DashContext.warm_up`, in a
-  background thread) has computed that chain's view; the warm-up time is printed too;
-* ``first view, nothing cached``: a new browser profile and a server that has computed
-  nothing for the chain it opens (no warm-up; a chain nobody opened before);
+* ``first view, nothing cached``: a new browser profile opens ``/`` (the default chain) on
+  a freshly started app without warm-up, in a fresh process: the chain's map, its figure
+  and the process's first plotly figure are computed for this visitor;
 * ``another chain, warm browser``: the same browser (bundles cached), a chain the server
   computes afresh;
+* ``first visitor after start-up``: a new browser profile opens ``/`` once the start-up
+  warm-up (:meth:`dashboards.context.DashContext.warm_up`, a background thread) has
+  computed the default chain's view; the warm-up time is printed too;
 * ``same chain again``: the default chain again (browser and server caches warm).
 
 Baseline in the same run: the ``chain_map`` service call alone on another chain of the same
-store, so the ratios show what the page adds to the computation.  Each measure uses its own
-chain, so that no cache (the dashboard's or the services') serves a measure it should not.
+store (services' cache emptied), so the ratios show what the page adds to the computation.
 Target: first meaningful view <= 2 s.
 
 Run from the repository root: ``PYTHONPATH=. python benchmarks/bench_dashboards.py [--scale 1]``
@@ -94,6 +94,7 @@ def main() -> None:
     args = ap.parse_args()
     scale = 0.05 if args.quick else args.scale
 
+    from chain_brain.services.cache import view_cache
     from chain_brain.services.chains import chain_map
     from chain_brain.settings import Settings
     from chain_brain.store import open_store
@@ -114,40 +115,45 @@ def main() -> None:
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log lines in the table
 
-    # the warmed app: its start-up warm-up computes the default chain's view
-    t0 = time.perf_counter()
-    warm_app = create_dash_app(Settings(store=str(path)), store=open_store(path))
-    ctx = warm_app.server.config["chain_brain_context"]
-    ctx.ready.wait(600)
-    warm_up_s = time.perf_counter() - t0
+    # Dash Pages keep one page registry per process: the apps are made and served one at a
+    # time, and the services' view cache is emptied between them.
+    cold_app = create_dash_app(Settings(store=str(path)), store=open_store(path), warm_up=False)
+    ctx = cold_app.server.config["chain_brain_context"]
     default = ctx.chain_for(ctx.local_principal, None)
     others = [c.id for c in ctx.chains(ctx.local_principal) if c.id != default]
-    base_chain, cold_chain, other_chain = others[0], others[1], others[2]
+    other_chain, base_chain = others[0], others[1]
+    server, url = _serve(cold_app)
+    try:
+        driver = _browser(work / "profile-1")
+        try:
+            cold = _time_view(driver, url)
+            other = _time_view(driver, f"{url}&chain={other_chain}")
+        finally:
+            driver.quit()
+    finally:
+        server.shutdown()
 
+    view_cache().clear()
     t0 = time.perf_counter()
     cmap = chain_map(store, base_chain)
     service_s = time.perf_counter() - t0
     print(f"default chain {default}; baseline chain {base_chain}: {len(cmap.members):,} members")
 
-    cold_app = create_dash_app(Settings(store=str(path)), store=open_store(path), warm_up=False)
-    warm_server, warm_url = _serve(warm_app)
-    cold_server, cold_url = _serve(cold_app)
+    view_cache().clear()
+    t0 = time.perf_counter()
+    warm_app = create_dash_app(Settings(store=str(path)), store=open_store(path))
+    warm_app.server.config["chain_brain_context"].ready.wait(600)
+    warm_up_s = time.perf_counter() - t0
+    server, url = _serve(warm_app)
     try:
-        driver = _browser(work / "profile-1")
-        try:
-            first = _time_view(driver, warm_url)
-            other = _time_view(driver, f"{warm_url}&chain={other_chain}")
-            again = _time_view(driver, warm_url)
-        finally:
-            driver.quit()
         driver = _browser(work / "profile-2")
         try:
-            cold = _time_view(driver, f"{cold_url}&chain={cold_chain}")
+            first = _time_view(driver, url)
+            again = _time_view(driver, url)
         finally:
             driver.quit()
     finally:
-        warm_server.shutdown()
-        cold_server.shutdown()
+        server.shutdown()
 
     rows = [
         ("chain_map service call (baseline)", service_s),

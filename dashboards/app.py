@@ -42,7 +42,8 @@ def create_dash_app(
     so that importing the package registers nothing.  ``local_principal`` is who a
     single-user local run acts as (used only when ``settings.api_keys_file`` is unset).
     ``warm_up`` computes the default chain's first view in a background thread
-    (:meth:`DashContext.warm_up`).
+    (:meth:`DashContext.warm_up`).  One app per process: Dash Pages keep their page
+    registry per process, so a second app would take over the first one's pages.
 
     For a fast first view, the bundles are served by the app itself (``serve_locally``),
     gzip-compressed when ``flask-compress`` is installed, and plotly.js is a partial
