@@ -23,7 +23,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from ingest.resolution import resolve_firms
+from ingest.resolution import evaluate_resolution, resolve_firms
 from ingest.resolution.names import name_tokens, normalise_name
 from ingest.resolution.resolver import _rowwise_dot, _tfidf_rows, _trigrams, _vocab_matrix
 
@@ -306,6 +306,15 @@ def main() -> None:
         f"{result.n_candidates:,} candidate pairs, {result.n_clusters:,} clusters, "
         f"{len(result.merges):,} merges, method {result.method}; pairwise P {p:.3f} R {r:.3f}"
     )
+
+    t3 = time.perf_counter()
+    scores, _ = evaluate_resolution(use_embeddings=args.embeddings)
+    tl = time.perf_counter() - t3
+    print(f"\nlabelled pairs (ingest/sample_data/labelled), {tl:.1f} s:")
+    for s in scores:
+        print(
+            f"  {s.source:<10} P {s.precision:.3f} R {s.recall:.3f} (tp {s.tp}, fp {s.fp}, fn {s.fn})"
+        )
 
     firms = pd.Series(df["truth"].unique()).sample(frac=1.0, random_state=1)
     counts = df.groupby("truth").size().reindex(firms).cumsum()
