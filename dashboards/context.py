@@ -32,6 +32,7 @@ import flask
 
 from chain_brain.api.runs import visible_run
 from chain_brain.services import monitoring
+from chain_brain.services.cache import cached_snapshot, view_cache
 from chain_brain.services.chains import ChainMap, ChainSummary, chain_map, list_chains
 from chain_brain.services.security import (
     KeyRing,
@@ -74,18 +75,19 @@ class ServiceUnavailableError(ChainBrainError):
 
 
 class _CachedReads:
-    """The store as the security functions read it, with snapshots from the context's
-    cache (every other method is the store's own)."""
+    """The store as the dashboards hand it to the security functions: snapshots through
+    :func:`chain_brain.services.cache.cached_snapshot` (read once per revision, shared with
+    the services); every other method is the store's own."""
 
-    def __init__(self, ctx: DashContext) -> None:
-        self._ctx = ctx
-        self.uri = ctx.store.uri
+    def __init__(self, store: GraphStore) -> None:
+        self._store = store
+        self.uri = store.uri
 
     def snapshot(self, scope: Scope | None = None) -> GraphData:
-        return self._ctx.snapshot(scope)
+        return cached_snapshot(self._store, scope or Scope())
 
     def __getattr__(self, name: str) -> object:
-        return getattr(self._ctx.store, name)
+        return getattr(self._store, name)
 
 
 @dataclass
@@ -95,7 +97,7 @@ class DashContext:
     settings: Settings
     store: GraphStore
     local_principal: Principal = LOCAL_PRINCIPAL
-    _cache: dict[tuple[object, ...], tuple[float, object]] = field(default_factory=dict)
+    _cache: dict[tuple[object, ...], tuple[float, object]] = field(default_factory=dict)  # expiry
     _revision: int | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _keyring: KeyRing | None = None
@@ -107,9 +109,16 @@ class DashContext:
         self, key: tuple[object, ...], compute: Callable[[], T], *, ttl: float | None = None
     ) -> T:
         """``compute()`` remembered under ``key`` until the store's
-        :meth:`~chain_brain.store.GraphStore.revision` changes, and at most ``ttl`` seconds
-        when given (for values read from stored runs or twins, which do not change the
-        revision)."""
+        :meth:`~chain_brain.store.GraphStore.revision` changes.
+
+        Without ``ttl``: in the services' bounded cache
+        (:func:`chain_brain.services.cache.view_cache`, shared with the API; one
+        computation when several requests ask at once).  With ``ttl`` (values read from
+        stored runs or twins, which do not change the revision): here, for at most
+        ``ttl`` seconds.
+        """
+        if ttl is None:
+            return view_cache().get(self.store, "dashboards", key, compute)
         revision = self.store.revision()
         now = time.monotonic()
         with self._lock:
@@ -117,25 +126,21 @@ class DashContext:
                 self._cache.clear()
                 self._revision = revision
             hit = self._cache.get(key)
-        if hit is not None and (ttl is None or now - hit[0] < ttl):
+        if hit is not None and now < hit[0]:
             return hit[1]  # type: ignore[return-value]
         value = compute()
         with self._lock:
             if self._revision == revision:
-                self._cache[key] = (now, value)
+                self._cache = {k: v for k, v in self._cache.items() if now < v[0]}
+                self._cache[key] = (now + ttl, value)
         return value
-
-    def snapshot(self, scope: Scope | None = None) -> GraphData:
-        """The store's snapshot of ``scope``, unfiltered: for the security functions only
-        (pages read :meth:`visible_data`)."""
-        return self.cached(("snapshot", scope), lambda: self.store.snapshot(scope))
 
     @property
     def reader(self) -> GraphStore:
         """The store with cached snapshots, handed to the security functions (one object,
         so that caches keyed by the store see the same one)."""
         if self._reader is None:
-            self._reader = _CachedReads(self)
+            self._reader = _CachedReads(self.store)
         return cast(GraphStore, self._reader)
 
     def warm_up(self, view: Callable[[Principal, str], object] | None = None) -> None:
@@ -226,8 +231,9 @@ class DashContext:
 
     # ---------------------------------------------------------------- services
     def chain_map(self, principal: Principal, chain: str | None) -> ChainMap:
-        cid = self.chain_for(principal, chain)
-        return self.cached(("chain_map", cid), lambda: chain_map(self.store, cid))
+        """:func:`chain_brain.services.chains.chain_map` of a chain the principal may open
+        (cached by the service)."""
+        return chain_map(self.store, self.chain_for(principal, chain))
 
     def service(self, module: str, name: str) -> Callable[..., Any]:
         """``chain_brain.services.<module>.<name>``, imported when first used."""
