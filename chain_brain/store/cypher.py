@@ -8,8 +8,9 @@ schema's declared names; every value travels as a parameter (``$rows``, ``$id``,
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from graph_schema.model import PROVENANCE, REL_SCHEMAS, NodeLabel, RelType
+from graph_schema.model import PROVENANCE, REL_SCHEMAS, NodeLabel, PropType, RelType
 
 __all__ = [
     "META_LABEL",
@@ -34,6 +35,9 @@ __all__ = [
     "count_rels",
     "read_nodes",
     "read_rels",
+    "NULL_PARAMS",
+    "read_node_columns",
+    "read_rel_columns",
     "get_node",
     "search_nodes",
     "delete_rels_of_nodes",
@@ -189,6 +193,52 @@ def read_rels(rel_type: RelType, columns: Sequence[str]) -> str:
         + [f"r.{_key(c)}" for c in columns]
     )
     return f"MATCH (a)-[r:{RelType(rel_type).value}]->(b) RETURN collect([{cells}]) AS rows"
+
+
+NULL_STR = "\x00<null>"
+NULL_INT = -(2**63)
+NULL_PARAMS: dict[str, Any] = {
+    "null_str": NULL_STR,
+    "null_int": NULL_INT,
+    "null_float": float("nan"),
+}
+"""Parameters of the columnar reads: what stands for a missing value in a collected column
+(``collect`` drops nulls, which would shift the columns against each other)."""
+
+
+def _cell(expr: str, prop_type: PropType) -> str:
+    kind = {PropType.FLOAT: "float", PropType.INT: "int"}.get(prop_type, "str")
+    return f"coalesce({expr}, $null_{kind})"
+
+
+def _columns(var: str, columns: Sequence[tuple[str, PropType]]) -> str:
+    return ", ".join(
+        f"collect({_cell(f'{var}.{_key(name)}', t)}) AS c{i}" for i, (name, t) in enumerate(columns)
+    )
+
+
+def read_node_columns(label: NodeLabel, columns: Sequence[tuple[str, PropType]]) -> str:
+    """One chunk of ``label`` nodes (``$skip``, ``$limit`` in label-scan order) as one
+    record of columns: ``id``, then ``c0``, ``c1``, ... for ``columns`` (name, type), a
+    missing value as its :data:`NULL_PARAMS` stand-in."""
+    return (
+        f"MATCH (n:{NodeLabel(label).value}) WITH n SKIP $skip LIMIT $limit "
+        f"RETURN collect(n.id) AS id, {_columns('n', columns)}"
+    )
+
+
+def read_rel_columns(
+    rel_type: RelType, src: NodeLabel, columns: Sequence[tuple[str, PropType]]
+) -> str:
+    """The ``rel_type`` relationships leaving one chunk of ``src`` nodes (``$skip``,
+    ``$limit``), one record of columns per target label: ``dst_label``, ``src``, ``dst``,
+    ``key``, then ``c0``, ``c1``, ... as in :func:`read_node_columns`."""
+    return (
+        f"MATCH (a:{NodeLabel(src).value}) WITH a SKIP $skip LIMIT $limit "
+        f"MATCH (a)-[r:{RelType(rel_type).value}]->(b) "
+        "RETURN head(labels(b)) AS dst_label, collect(a.id) AS src, collect(b.id) AS dst, "
+        f"collect({_cell('r.key', PropType.STR)}) AS key, {_columns('r', columns)}"
+    )
 
 
 def get_node(label: NodeLabel) -> str:

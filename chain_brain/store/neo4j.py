@@ -49,6 +49,7 @@ from graph_schema.frames import (
 from graph_schema.migrations import SCHEMA_VERSION, check_version, migrations
 from graph_schema.model import (
     NODE_SCHEMAS,
+    PROVENANCE,
     REL_SCHEMAS,
     NodeLabel,
     PropType,
@@ -61,6 +62,8 @@ __all__ = ["Neo4jStore"]
 T = TypeVar("T")
 _TABLE_PREFIX = "table__"
 _DELETE_BATCH = 10_000
+_READ_CHUNK = 250_000
+_READ_ATTEMPTS = 3
 BULK_COMMIT_ROWS = 100_000
 """Rows per transaction of a bulk load (see :meth:`Neo4jStore.write`): about 0.5 GB of
 transaction state on the server, well inside the default 2 GB heap's 1.4 GB limit."""
@@ -501,11 +504,7 @@ class Neo4jStore:
     # ------------------------------------------------------------------ reads
 
     def revision(self) -> int:
-        def work(tx: neo4j.ManagedTransaction) -> int:
-            rec = tx.run(_q(cypher.read_revision()), id=cypher.SCHEMA_META_ID).single()
-            return 0 if rec is None or rec["revision"] is None else int(rec["revision"])
-
-        return self._read(work)
+        return self._read(_revision)
 
     def snapshot(self, scope: Scope | None = None) -> GraphData:
         """Read the whole graph (one read transaction), or only what ``scope`` selects
@@ -519,20 +518,17 @@ class Neo4jStore:
             return self._read(scoped)
 
         def work(tx: neo4j.ManagedTransaction) -> GraphData:
-            nodes = []
-            for label, schema in NODE_SCHEMAS.items():
-                cols = ["id", *schema.prop_names, *PROVENANCE_COLUMNS]
-                rec = tx.run(_q(cypher.read_nodes(label, cols))).single()
-                rows = rec["rows"] if rec else []
-                nodes.append(
-                    NodeFrame(label, _typed(pd.DataFrame(rows, columns=cols), schema.props))
-                )
-            rels = []
-            for rel_type, rs in REL_SCHEMAS.items():
-                cols = [*rs.prop_names, *PROVENANCE_COLUMNS]
-                rec = tx.run(_q(cypher.read_rels(rel_type, cols))).single()
-                rels += _rel_frames(rel_type, rec["rows"] if rec else [])
-            return GraphData(nodes, rels)
+            # chunks are separate queries: a revision that moves meanwhile means a write
+            # committed between them, and the read starts over
+            for _attempt in range(_READ_ATTEMPTS):
+                before = _revision(tx)
+                data = _read_columns(tx)
+                if _revision(tx) == before:
+                    return data
+            raise StoreError(
+                f"Neo4j at {self.uri!r} kept changing while it was read "
+                f"({_READ_ATTEMPTS} attempts); retry when the writes settle."
+            )
 
         return apply_scope(self._read(work), scope)
 
@@ -680,6 +676,89 @@ class Neo4jStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _revision(tx: neo4j.ManagedTransaction) -> int:
+    rec = tx.run(_q(cypher.read_revision()), id=cypher.SCHEMA_META_ID).single()
+    return 0 if rec is None or rec["revision"] is None else int(rec["revision"])
+
+
+def _read_columns(tx: neo4j.ManagedTransaction) -> GraphData:
+    """Every canonical node and relationship, read as columns in chunks of about
+    :data:`_READ_CHUNK` rows (bounded server memory, few large records to decode)."""
+    nodes = []
+    for label, schema in NODE_SCHEMAS.items():
+        cols = [*schema.props, *PROVENANCE]
+        typed = [(p.name, p.type) for p in cols]
+        n = _single_count(tx, cypher.count_nodes(label))
+        parts: list[list[list[Any]]] = []
+        for skip in range(0, n, _READ_CHUNK):
+            rec = tx.run(
+                _q(cypher.read_node_columns(label, typed)),
+                skip=skip,
+                limit=_READ_CHUNK,
+                **cypher.NULL_PARAMS,
+            ).single()
+            if rec is not None:
+                parts.append(list(rec.values()))
+        names = ["id", *(p.name for p in cols)]
+        frame = _frame(names, [PropType.STR, *(p.type for p in cols)], parts)
+        nodes.append(NodeFrame(label, _typed(frame, schema.props)))
+    rels: list[RelFrame] = []
+    for rel_type, rs in REL_SCHEMAS.items():
+        cols = [*rs.props, *PROVENANCE]
+        typed = [(p.name, p.type) for p in cols]
+        names = ["src", "dst", "key", *(p.name for p in cols)]
+        types = [PropType.STR] * 3 + [p.type for p in cols]
+        for src in rs.sources:
+            n_rels = _single_count(tx, cypher.count_rels_from(rel_type, src))
+            if n_rels == 0:
+                continue
+            n_src = _single_count(tx, cypher.count_nodes(src))
+            step = max(1, -(-n_src * _READ_CHUNK // n_rels))  # source nodes per chunk
+            by_dst: dict[str, list[list[list[Any]]]] = {}
+            for skip in range(0, n_src, step):
+                result = tx.run(
+                    _q(cypher.read_rel_columns(rel_type, src, typed)),
+                    skip=skip,
+                    limit=step,
+                    **cypher.NULL_PARAMS,
+                )
+                for rec in result:
+                    values = list(rec.values())
+                    by_dst.setdefault(values[0], []).append(values[1:])
+            for dst in sorted(by_dst):
+                frame = _typed(_frame(names, types, by_dst[dst]), rs.props)
+                rels.append(RelFrame(rel_type, src, NodeLabel(dst), frame))
+    return GraphData(nodes, rels)
+
+
+def _frame(names: list[str], types: list[PropType], parts: list[list[list[Any]]]) -> pd.DataFrame:
+    """A DataFrame from chunks of columns (each chunk one list per name), with the
+    :data:`cypher.NULL_PARAMS` stand-ins turned back into missing values."""
+    data: dict[str, Any] = {}
+    for i, (name, prop_type) in enumerate(zip(names, types, strict=True)):
+        values = [v for part in parts for v in part[i]] if len(parts) != 1 else parts[0][i]
+        data[name] = _column(values, prop_type)
+    return pd.DataFrame(data, columns=names)
+
+
+def _column(values: list[Any], prop_type: PropType) -> Any:
+    if prop_type is PropType.FLOAT:
+        try:
+            return np.asarray(values, dtype=float)
+        except (TypeError, ValueError):
+            pass  # a value of another type: keep it for _typed to report
+    elif prop_type is PropType.INT:
+        arr = np.asarray(values)
+        if arr.dtype.kind == "i":
+            return pd.arrays.IntegerArray(arr.astype(np.int64), arr == cypher.NULL_INT)
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    out[out == cypher.NULL_STR] = None
+    if prop_type is PropType.INT:
+        out[out == cypher.NULL_INT] = None
+    return pd.Series(out, copy=False)  # infers the str dtype as a list of values would
 
 
 def _rel_frames(rel_type: RelType, rows: list[list[Any]]) -> list[RelFrame]:
