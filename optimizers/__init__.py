@@ -20,7 +20,14 @@ from optimizers.reallocation import (
     build_reallocation_model,
     plan_reallocation,
 )
-from optimizers.strengthening import StrengtheningOption, StrengtheningPlan, plan_strengthening
+from optimizers.strengthening import (
+    LossStrengtheningPlan,
+    StrengtheningOption,
+    StrengtheningPlan,
+    build_loss_strengthening_model,
+    plan_loss_strengthening,
+    plan_strengthening,
+)
 from optimizers.synthetic import make_tiered_network, random_reallocation_problem
 
 __all__ = [
@@ -28,16 +35,19 @@ __all__ = [
     "DEFAULT_MAX_TTS",
     "DisruptionReport",
     "DisruptionSolver",
+    "LossStrengtheningPlan",
     "ReallocationPlan",
     "ReallocationProblem",
     "StrengtheningOption",
     "StrengtheningPlan",
     "SupplyNetwork",
+    "build_loss_strengthening_model",
     "build_network",
     "build_reallocation_model",
     "build_ttr_model",
     "build_tts_model",
     "make_tiered_network",
+    "plan_loss_strengthening",
     "plan_reallocation",
     "plan_strengthening",
     "random_reallocation_problem",
