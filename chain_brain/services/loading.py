@@ -481,11 +481,13 @@ def ingest_upload(
     mapping_path: str | Path,
     dry_run: bool = False,
     progress: ProgressFn | None = None,
+    resolve: bool = False,
 ) -> LoadReport:
-    """The API's ingest job: a file and its mapping, with a progress callback."""
+    """The API's ingest job: a file and its mapping, with a progress callback; ``resolve``
+    as in :func:`ingest_file`."""
     if progress:
         progress(0.05, "reading")
-    report = ingest_file(store, path, mapping_path, dry_run=dry_run)
+    report = ingest_file(store, path, mapping_path, dry_run=dry_run, resolve=resolve)
     if progress:
         progress(1.0, "done")
     return report

@@ -162,3 +162,22 @@ def test_dry_run_reports_merges_and_writes_nothing(store: GraphStore, tmp_path: 
     assert report.resolution_run is None
     assert store.counts()["Firm"] == 0
     assert store.list_runs(RESOLUTION_RUN_KIND) == []
+
+
+def test_a_newer_snapshot_retires_a_re_pointed_edge(store: GraphStore, tmp_path: Path) -> None:
+    path, mapping = survey(tmp_path, "2020.csv", BATCH)
+    ingest_file(
+        store, path, mapping, resolve=True, embeddings=False, retire=True, as_of="2020-06-01"
+    )
+    newer, _ = survey(tmp_path, "2021.csv", [BATCH[0], BATCH[2]])
+    report = ingest_file(
+        store, newer, mapping, resolve=True, embeddings=False, retire=True, as_of="2021-01-01"
+    )
+    assert report.retired == 1  # S2 (merged into S1) no longer supplies housing
+    closed = {
+        (r.src, r.dst, r.key, r.valid_to)
+        for f in store.snapshot().rel_frames("SUPPLIES")
+        for r in f.data.itertuples()
+        if isinstance(r.valid_to, str)
+    }
+    assert closed == {("f:S1", "f:C2", "housing", "2020-12-31")}
