@@ -95,8 +95,8 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 async def _get(
     reader: asyncio.StreamReader, writer: asyncio.StreamWriter, path: str, key: str
-) -> int:
-    """One GET on a keep-alive connection; returns the status (body read and dropped)."""
+) -> tuple[int, int]:
+    """One GET on a keep-alive connection; returns the status and the body's size."""
     writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: {key}\r\n\r\n".encode())
     head = await reader.readuntil(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
@@ -110,30 +110,32 @@ async def _get(
         elif name.lower() == "transfer-encoding" and "chunked" in value.lower():
             chunked = True
     if chunked:
+        length = 0
         while True:
             size = int((await reader.readline()).strip(), 16)
             await reader.readexactly(size + 2)
+            length += size
             if size == 0:
                 break
     elif length:
         await reader.readexactly(length)
-    return status
+    return status, length
 
 
 async def _load_async(
     port: int, key: str, paths: list[str], clients: int, seconds: float
-) -> tuple[list[float], float, int]:
+) -> tuple[list[float], float, int, int]:
     queue: asyncio.Queue[str] = asyncio.Queue()
     for p in paths:
         queue.put_nowait(p)
     lat: list[float] = []
-    errors = 0
+    errors = nbytes = 0
     stop = time.monotonic() + seconds
 
     barrier = asyncio.Barrier(clients + 1)
 
     async def worker() -> None:
-        nonlocal errors
+        nonlocal errors, nbytes
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         await _get(reader, writer, "/health", key)  # connected and served once, untimed
         await barrier.wait()
@@ -145,7 +147,7 @@ async def _load_async(
                     return
                 t0 = time.perf_counter()
                 try:
-                    status = await _get(reader, writer, path, key)
+                    status, size = await _get(reader, writer, path, key)
                 except (OSError, asyncio.IncompleteReadError, ValueError):
                     errors += 1
                     writer.close()
@@ -153,6 +155,7 @@ async def _load_async(
                     continue
                 lat.append(time.perf_counter() - t0)
                 errors += status != 200
+                nbytes += size
         finally:
             writer.close()
 
@@ -160,10 +163,12 @@ async def _load_async(
     await barrier.wait()
     t0 = time.perf_counter()
     await asyncio.gather(*tasks)
-    return lat, time.perf_counter() - t0, errors
+    return lat, time.perf_counter() - t0, errors, nbytes
 
 
-def _load_process(args: tuple[int, str, list[str], int, float]) -> tuple[list[float], float, int]:
+def _load_process(
+    args: tuple[int, str, list[str], int, float],
+) -> tuple[list[float], float, int, int]:
     try:
         import uvloop
 
@@ -181,11 +186,12 @@ def _load(
     clients: int,
     loaders: int,
     seconds: float,
-) -> tuple[np.ndarray, float, int]:
-    """Latencies (s), wall time and errors of ``paths`` sent by ``clients`` connections."""
+) -> tuple[np.ndarray, float, int, int]:
+    """Latencies (s), wall time, errors and body bytes of ``paths`` sent by ``clients``
+    connections."""
     if pool is None:
-        lat, wall, err = _load_process((port, key, paths, clients, seconds))
-        return np.array(lat), wall, err
+        lat, wall, err, nbytes = _load_process((port, key, paths, clients, seconds))
+        return np.array(lat), wall, err, nbytes
     shares = [
         (port, key, paths[i::loaders], clients // loaders + (i < clients % loaders), seconds)
         for i in range(loaders)
@@ -194,7 +200,7 @@ def _load(
     parts = pool.map(_load_process, shares)
     wall = time.perf_counter() - t0
     lat = np.concatenate([np.array(p[0]) for p in parts])
-    return lat, wall, sum(p[2] for p in parts)
+    return lat, wall, sum(p[2] for p in parts), sum(p[3] for p in parts)
 
 
 def _direct(fn: Callable[[str], object], ids: list[str], n: int) -> float:
@@ -325,7 +331,7 @@ def main() -> None:
             for name, view, paths, base in cases:
                 phases = ["cold", "warm"] if view else ["-"]
                 for phase in phases:
-                    lat, wall, errors = _load(
+                    lat, wall, errors, nbytes = _load(
                         pool, port, key, paths, args.clients, args.loaders, args.seconds
                     )
                     p50, p99 = np.percentile(lat, [50, 99]) * 1e3 if len(lat) else (np.nan,) * 2
@@ -338,6 +344,7 @@ def main() -> None:
                             p50,
                             p99,
                             len(lat) / wall,
+                            nbytes / max(len(lat), 1) / 1e3,
                             direct.get(base or ""),
                         )
                     )
@@ -357,14 +364,14 @@ def main() -> None:
         f"target p99 <= {TARGET_P99_MS:.0f} ms\n"
     )
     print(
-        "| endpoint | phase | requests | errors | p50 ms | p99 ms | req/s | direct ms | x health p99 | p99 target |"
+        "| endpoint | phase | requests | errors | p50 ms | p99 ms | req/s | kB/resp | direct ms | x health p99 | p99 target |"
     )
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
-    for name, phase, cnt, err, p50, p99, rps, base in rows:
-        d = f"{base * 1e3:.1f}" if base is not None else "-"
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    for name, phase, cnt, err, p50, p99, rps, kb, base in rows:
+        d = f"{base * 1e3:.2f}" if base is not None else "-"
         ok = "ok" if p99 <= TARGET_P99_MS else "MISS"
         print(
-            f"| {name} | {phase} | {cnt} | {err} | {p50:.1f} | {p99:.1f} | {rps:.0f} | {d} | "
+            f"| {name} | {phase} | {cnt} | {err} | {p50:.1f} | {p99:.1f} | {rps:.0f} | {kb:.1f} | {d} | "
             f"{p99 / health_p99:.1f} | {ok} |"
         )
 
