@@ -11,11 +11,19 @@ graph, each with a stated cost (:class:`StrengtheningCosts`):
   supplier of some input;
 * **inventory**: ``extra_weeks`` more weeks of demand in stock at every finished node.
 
-:func:`optimizers.plan_strengthening` (Simchi-Levi et al., Interfaces 2015, time-to-survive
-model) funds, within the budget, the options that maximise the smallest time-to-survive over
-every single-node disruption of the network, then the cheapest such set.  The run is stored
-as a :class:`RunRecord` of kind ``"strengthening"`` with the candidate options, the chosen
-ones, and every node's time-to-survive (when it is disrupted) before and after.
+Two objectives (Simchi-Levi et al., Interfaces 2015), chosen with ``objective``:
+
+* ``"max_min_tts"`` (:func:`optimizers.plan_strengthening`, time-to-survive model): fund,
+  within the budget, the options that maximise the smallest time-to-survive over every
+  single-node disruption of the network, then the cheapest such set;
+* ``"min_worst_loss"`` (:func:`optimizers.plan_loss_strengthening`, time-to-recover model):
+  fund the options that minimise the largest loss over every single-node disruption, each
+  node down for its own time to recover (plant twin P50 where one exists, else
+  ``default_ttr``), then the cheapest such set.
+
+The run is stored as a :class:`RunRecord` of kind ``"strengthening"`` with the candidate
+options, the chosen ones, and every node's time-to-survive and time-to-recover loss (when it
+is disrupted) before and after.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ import time
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -32,13 +41,20 @@ from chain_brain.graph.chaingraph import ChainGraph
 from chain_brain.services.networks import ChainNetwork, NetworkAssumptions, chain_network
 from chain_brain.store import GraphStore, RunRecord, Scope
 from graph_schema.errors import ValidationError
-from optimizers import DisruptionSolver, StrengtheningOption, plan_strengthening
+from optimizers import (
+    DisruptionSolver,
+    StrengtheningOption,
+    plan_loss_strengthening,
+    plan_strengthening,
+)
 from optimizers.network import SupplyNetwork
 
 __all__ = [
     "MAX_NETWORK_NODES",
     "MAX_SOURCES_PER_INPUT",
+    "OBJECTIVES",
     "STRENGTHENING",
+    "Objective",
     "StrengtheningCosts",
     "candidate_options",
     "strengthen_chain",
@@ -49,6 +65,8 @@ MAX_NETWORK_NODES = 300
 """Largest network :func:`strengthen_chain` accepts: the MILP keeps one copy of the TTS
 constraints per disrupted node, so its size grows with the square of the network."""
 MAX_SOURCES_PER_INPUT = 3
+Objective = Literal["max_min_tts", "min_worst_loss"]
+OBJECTIVES: tuple[str, ...] = get_args(Objective)
 
 
 @dataclass(frozen=True)
@@ -204,9 +222,14 @@ def _apply(net: SupplyNetwork, options: list[StrengtheningOption]) -> SupplyNetw
     return out
 
 
-def _tts_per_node(net: SupplyNetwork) -> np.ndarray:
+def _per_node(net: SupplyNetwork, ttr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Time to survive and time-to-recover loss of every single-node disruption."""
     solver = DisruptionSolver(net)
-    return np.array([solver.time_to_survive([j]) for j in range(net.n_nodes)])
+    tts = np.array([solver.time_to_survive([j]) for j in range(net.n_nodes)])
+    loss = np.array(
+        [solver.loss([j], float(ttr[j]), tts=float(tts[j])) for j in range(net.n_nodes)]
+    )
+    return tts, loss
 
 
 def _finite(x: float) -> float | None:
@@ -222,6 +245,7 @@ def strengthen_chain(
     use_twins: bool = True,
     costs: StrengtheningCosts | None = None,
     time_limit: float | None = 120.0,
+    objective: Objective = "max_min_tts",
     tenant: str | None = None,
     save: bool = True,
 ) -> RunRecord:
@@ -243,23 +267,32 @@ def strengthen_chain(
         Cost assumptions of the options (see its docstring).
     time_limit : float, optional
         Seconds for each MILP solve.
+    objective : {"max_min_tts", "min_worst_loss"}
+        Maximise the smallest time-to-survive, or minimise the worst time-to-recover loss
+        (see the module docstring).
 
     Returns
     -------
     RunRecord
         Kind ``"strengthening"``; tables ``options`` (every candidate, ``chosen`` flag),
         ``chosen`` and ``nodes`` (``tts_before``/``tts_after``: weeks all demand is met
-        while that node is down, ``inf`` for indefinitely); summary with the smallest
-        time-to-survive before and after, the cost and the assumptions.
+        while that node is down, ``inf`` for indefinitely; ``ttr``, and
+        ``loss_before``/``loss_after``: units of finished product lost while it recovers);
+        summary with the objective, the smallest time-to-survive and the worst loss before
+        and after, ``weakest_before`` (the nodes whose disruption is the objective's worst:
+        the shortest survival, or the largest loss), the cost and the assumptions.
 
     Raises
     ------
     ValidationError
-        On a negative budget or a network larger than :data:`MAX_NETWORK_NODES`.
+        On a negative budget, an unknown objective or a network larger than
+        :data:`MAX_NETWORK_NODES`.
     """
     t0 = time.perf_counter()
     if not (np.isfinite(budget) and budget >= 0):
         raise ValidationError(f"budget must be finite and >= 0, got {budget!r}.")
+    if objective not in OBJECTIVES:
+        raise ValidationError(f"objective must be one of {OBJECTIVES}, got {objective!r}.")
     a = assumptions or NetworkAssumptions()
     c = costs or StrengtheningCosts()
     graph = ChainGraph.from_data(store.snapshot(scope))
@@ -276,23 +309,49 @@ def strengthen_chain(
             f"{MAX_NETWORK_NODES}. Narrow the scope: a region, or a focus firm with a few tiers."
         )
     options, table = candidate_options(cn, graph, c)
-    plan = plan_strengthening(cn.network, options, budget, time_limit=time_limit)
-    chosen_set = set(plan.chosen)
+    ttr = cn.ttr
+    if objective == "max_min_tts":
+        plan = plan_strengthening(cn.network, options, budget, time_limit=time_limit)
+        chosen, cost = plan.chosen, plan.cost
+    else:
+        loss_plan = plan_loss_strengthening(cn.network, options, budget, ttr, time_limit=time_limit)
+        chosen, cost = loss_plan.chosen, loss_plan.cost
+    chosen_set = set(chosen)
     table["chosen"] = table["option"].isin(chosen_set)
     funded = [o for o in options if o.name in chosen_set]
-    before = _tts_per_node(cn.network)
-    after = _tts_per_node(_apply(cn.network, funded)) if funded else before.copy()
+    before, loss_before = _per_node(cn.network, ttr)
+    if funded:
+        after, loss_after = _per_node(_apply(cn.network, funded), ttr)
+    else:
+        after, loss_after = before.copy(), loss_before.copy()
     nodes = cn.nodes[["id", "label", "name", "country", "finished", "capacity", "inventory"]]
-    nodes = nodes.rename(columns={"id": "node"}).assign(tts_before=before, tts_after=after)
-    nodes = nodes.sort_values(["tts_before", "node"]).reset_index(drop=True)
+    nodes = nodes.rename(columns={"id": "node"}).assign(
+        tts_before=before,
+        tts_after=after,
+        ttr=ttr,
+        loss_before=loss_before,
+        loss_after=loss_after,
+    )
+    if objective == "max_min_tts":
+        nodes = nodes.sort_values(["tts_before", "node"]).reset_index(drop=True)
+        weakest = nodes.loc[before.min() == nodes["tts_before"], "node"]
+        min_before, min_after = plan.min_tts_before, plan.min_tts_after
+    else:
+        nodes = nodes.sort_values(["loss_before", "node"], ascending=[False, True])
+        nodes = nodes.reset_index(drop=True)
+        weakest = nodes.loc[loss_before.max() == nodes["loss_before"], "node"]
+        min_before, min_after = float(before.min()), float(after.min())
     summary: dict[str, object] = {
+        "objective": objective,
         "budget": float(budget),
-        "cost": plan.cost,
+        "cost": cost,
         "options": len(options),
-        "chosen": list(plan.chosen),
-        "min_tts_before": _finite(plan.min_tts_before),
-        "min_tts_after": _finite(plan.min_tts_after),
-        "weakest_before": [str(x) for x in nodes.loc[before.min() == nodes["tts_before"], "node"]],
+        "chosen": list(chosen),
+        "min_tts_before": _finite(min_before),
+        "min_tts_after": _finite(min_after),
+        "worst_loss_before": float(loss_before.max()),
+        "worst_loss_after": float(loss_after.max()),
+        "weakest_before": [str(x) for x in weakest],
         "network_nodes": n,
         "network_arcs": cn.network.n_arcs,
         "costs": asdict(c),
@@ -308,6 +367,7 @@ def strengthen_chain(
             "assumptions": asdict(a),
             "use_twins": use_twins,
             "costs": asdict(c),
+            "objective": objective,
         },
         summary=summary,
         tables={

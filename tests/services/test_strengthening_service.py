@@ -117,3 +117,38 @@ def test_limits_name_the_value(store: GraphStore, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(mod, "MAX_NETWORK_NODES", 3)
     with pytest.raises(ValidationError, match="4 nodes.*Narrow the scope"):
         strengthen_chain(store, Scope(), budget=1.0, use_twins=False)
+
+
+def test_min_worst_loss_buys_both_stocks(store: GraphStore) -> None:
+    store.write(two_mills())
+    # Every node recovers in default_ttr = 4 weeks.  P (or Q) down: 4 x 8.5 = 34 demanded,
+    # 17 in stock -> 17 lost, the worst.  M1 down: P turns M1's 34 ore into 21.25 steel,
+    # + 17 in stock >= 34 -> nothing lost.  A stock of +8.5 at P halves P's loss to 8.5;
+    # capacity or second sources cannot help while P itself is down.  Budget 17 buys both
+    # stocks: worst loss 17 -> 8.5.
+    run = strengthen_chain(
+        store, Scope(), budget=17.0, use_twins=False, objective="min_worst_loss", save=False
+    )
+    assert run.summary["objective"] == "min_worst_loss"
+    assert sorted(run.summary["chosen"]) == ["stock +1 wk at P", "stock +1 wk at Q"]
+    assert run.summary["worst_loss_before"] == pytest.approx(17.0)
+    assert run.summary["worst_loss_after"] == pytest.approx(8.5)
+    assert sorted(run.summary["weakest_before"]) == ["P", "Q"]
+    nodes = run.tables["nodes"].set_index("node")
+    assert nodes.loc["P", "ttr"] == pytest.approx(4.0)
+    assert nodes.loc["P", "loss_before"] == pytest.approx(17.0)
+    assert nodes.loc["P", "loss_after"] == pytest.approx(8.5)
+    assert nodes.loc["M1", "loss_before"] == pytest.approx(0.0)
+    assert nodes.loc["P", "tts_after"] == pytest.approx(3.0)
+    # One stock alone leaves Q's loss at 17: nothing is worth buying with 16.
+    run = strengthen_chain(
+        store, Scope(), budget=16.0, use_twins=False, objective="min_worst_loss", save=False
+    )
+    assert run.summary["chosen"] == []
+    assert run.summary["worst_loss_after"] == pytest.approx(17.0)
+
+
+def test_unknown_objective_is_named(store: GraphStore) -> None:
+    store.write(two_mills())
+    with pytest.raises(ValidationError, match="objective must be one of .*'max_tts'"):
+        strengthen_chain(store, Scope(), budget=1.0, use_twins=False, objective="max_tts")  # type: ignore[arg-type]
