@@ -41,6 +41,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import cast
 
+import numpy as np
 import pandas as pd
 
 from chain_brain.services.cache import cached_snapshot, view_cache
@@ -72,6 +73,8 @@ __all__ = [
     "redact_table",
     "audience",
     "EDGE_TABLES",
+    "SCENARIO_TABLES",
+    "redact_scenario_table",
     "chain_members",
     "chain_member_keys",
     "restrict",
@@ -640,10 +643,58 @@ def redact_table(
     return out
 
 
+#: Scenario result tables: the columns naming the firms or plants (plain ids) a row is
+#: about.  Their figures (capacities, baseline outputs, demands, planned and lost
+#: quantities) are computed from the supply volumes of the chain, so for readers who are not
+#: a party every float column of the row is withheld (:func:`redact_scenario_table`).
+SCENARIO_TABLES: dict[str, tuple[str, ...]] = {
+    "plan": ("source", "sink"),
+    "plan_unmet": ("sink",),
+    "impact": ("node",),
+    "disrupted": ("id",),
+    "nodes": ("node",),
+}
+SCENARIO_KIND = "scenario"
+
+
+def redact_scenario_table(
+    principal: Principal, name: str, table: pd.DataFrame, own: frozenset[str]
+) -> pd.DataFrame:
+    """A scenario result table as ``principal`` may read it: rows none of whose parties
+    (:data:`SCENARIO_TABLES`) is in ``own`` keep their ids, labels, flags and periods
+    but lose every float figure (set to null).  Unknown tables are withheld whole (no
+    rows) rather than shown unredacted."""
+    if principal.can(Permission.READ_CONFIDENTIAL) or table.empty:
+        return table
+    parties = SCENARIO_TABLES.get(name)
+    if parties is None:
+        return table.iloc[0:0]
+    own_ids = {k.split(":", 1)[1] for k in own}
+    mine = np.zeros(len(table), dtype=bool)
+    for col in parties:
+        if col in table.columns:
+            mine |= table[col].astype(str).isin(own_ids).to_numpy()
+    if mine.all():
+        return table
+    out = table.copy()
+    for c in out.columns:
+        if pd.api.types.is_float_dtype(out[c]):
+            out[c] = out[c].astype(object).where(mine, None)
+    return out
+
+
 def redact_run(principal: Principal, run: RunRecord, own: frozenset[str]) -> RunRecord:
-    """A stored run with every table redacted by :func:`redact_table`; the ``findings``
-    table's reasons for withheld rows are withheld too."""
-    if principal.can(Permission.READ_CONFIDENTIAL) or not any(t in run.tables for t in EDGE_TABLES):
+    """A stored run as ``principal`` may read it: analysis tables through
+    :func:`redact_table` (the ``findings`` table's reasons for withheld rows are withheld
+    too), scenario tables through :func:`redact_scenario_table`."""
+    if principal.can(Permission.READ_CONFIDENTIAL):
+        return run
+    if run.kind == SCENARIO_KIND:
+        return replace(
+            run,
+            tables={n: redact_scenario_table(principal, n, t, own) for n, t in run.tables.items()},
+        )
+    if not any(t in run.tables for t in EDGE_TABLES):
         return run
     tables = {name: redact_table(principal, name, t, own) for name, t in run.tables.items()}
     findings = tables.get("findings")

@@ -265,3 +265,50 @@ def test_a_graph_change_reaches_cached_answers(
         assert client.get("/chains/auto/chokepoints", headers=h).status_code == 200
     finally:
         store.close()
+
+
+def test_scenario_tables_withhold_other_organisations_figures(
+    gclient: TestClient, keys: Keys
+) -> None:
+    """M2 (not the lead's group) is disrupted: the quantities its customers S2 and S1P lose
+    are M2's supply volumes in another form, so the lead must not read them."""
+    spec = {"name": "mine 2 floods", "disrupted": ["M2"], "ttr_weeks": 4, "use_twins": False}
+    h = auth(keys.lead)
+    sid = gclient.post("/scenarios", json=spec, headers=h).json()["id"]
+    job = _finish(
+        gclient, keys.lead, gclient.post(f"/scenarios/{sid}/runs", headers=h).json()["id"]
+    )
+    assert job["state"] == "succeeded", job
+    run_id = job["result_id"]
+    tables = gclient.get(f"/scenarios/runs/{run_id}", headers=h).json()["tables"]
+    assert "disrupted" in tables
+    parties = {
+        "plan": ("source", "sink"),
+        "plan_unmet": ("sink",),
+        "impact": ("node",),
+        "disrupted": ("id",),
+        "nodes": ("node",),
+    }
+    group = {"A1", "G0", "A9", "M1"}
+    withheld = shown = 0
+    for name in tables:
+        lead = gclient.get(
+            f"/scenarios/runs/{run_id}/tables/{name}", params={"limit": 1000}, headers=h
+        ).json()
+        full = gclient.get(
+            f"/scenarios/runs/{run_id}/tables/{name}",
+            params={"limit": 1000},
+            headers=auth(keys.analyst),
+        ).json()
+        for row, whole in zip(lead["rows"], full["rows"], strict=True):
+            ours = {str(row.get(c)) for c in parties.get(name, ())} & group
+            floats = [c for c, v in whole.items() if isinstance(v, float)]
+            if ours:
+                shown += sum(row[c] == whole[c] for c in floats)
+            else:
+                assert all(row[c] is None for c in floats), (name, row)
+                withheld += len(floats)
+    disrupted = gclient.get(f"/scenarios/runs/{run_id}/tables/disrupted", headers=h).json()
+    m2 = next(r for r in disrupted["rows"] if r["id"] == "M2")
+    assert m2["baseline_output"] is None and m2["capacity"] is None
+    assert withheld > 0 and shown > 0
