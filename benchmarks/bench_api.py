@@ -46,6 +46,9 @@ from chain_brain.store import GraphStore, Scope, open_store  # noqa: E402
 from graph_schema.model import NodeLabel  # noqa: E402
 
 TARGET_P99_MS = 100.0
+#: The request's Accept-Encoding line (as httpx and browsers send by default); bodies are
+#: read as they come, not decompressed.  ``--no-gzip`` empties it.
+ACCEPT = ["Accept-Encoding: gzip\r\n"]
 
 
 def _free_port() -> int:
@@ -97,7 +100,9 @@ async def _get(
     reader: asyncio.StreamReader, writer: asyncio.StreamWriter, path: str, key: str
 ) -> tuple[int, int]:
     """One GET on a keep-alive connection; returns the status and the body's size."""
-    writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: {key}\r\n\r\n".encode())
+    writer.write(
+        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: {key}\r\n{ACCEPT[0]}\r\n".encode()
+    )
     head = await reader.readuntil(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
     status = int(lines[0].split(" ")[1])
@@ -167,15 +172,16 @@ async def _load_async(
 
 
 def _load_process(
-    args: tuple[int, str, list[str], int, float],
+    args: tuple[int, str, list[str], int, float, str],
 ) -> tuple[list[float], float, int, int]:
+    ACCEPT[0] = args[5]
     try:
         import uvloop
 
         uvloop.install()
     except ImportError:
         pass
-    return asyncio.run(_load_async(*args))
+    return asyncio.run(_load_async(*args[:5]))
 
 
 def _load(
@@ -190,10 +196,17 @@ def _load(
     """Latencies (s), wall time, errors and body bytes of ``paths`` sent by ``clients``
     connections."""
     if pool is None:
-        lat, wall, err, nbytes = _load_process((port, key, paths, clients, seconds))
+        lat, wall, err, nbytes = _load_process((port, key, paths, clients, seconds, ACCEPT[0]))
         return np.array(lat), wall, err, nbytes
     shares = [
-        (port, key, paths[i::loaders], clients // loaders + (i < clients % loaders), seconds)
+        (
+            port,
+            key,
+            paths[i::loaders],
+            clients // loaders + (i < clients % loaders),
+            seconds,
+            ACCEPT[0],
+        )
         for i in range(loaders)
     ]
     t0 = time.perf_counter()
@@ -252,8 +265,11 @@ def main() -> None:
     ap.add_argument(
         "--seconds", type=float, default=300.0, help="time limit per endpoint and phase"
     )
+    ap.add_argument("--no-gzip", action="store_true", help="send no Accept-Encoding: gzip")
     ap.add_argument("--quick", action="store_true")
     args = ap.parse_args()
+    if args.no_gzip:
+        ACCEPT[0] = ""
     if args.quick:
         args.scale, args.requests, args.distinct, args.seconds = 0.002, 300, 10, 60.0
 
@@ -360,11 +376,11 @@ def main() -> None:
     print(
         f"\n{args.clients} concurrent clients ({args.loaders} load process(es)), uvicorn "
         f"{args.workers} worker(s) on 127.0.0.1, embedded store, {args.distinct} distinct "
-        f"chains/firms per endpoint; load average before {load[0]:.1f}, after {load_after[0]:.1f}; "
+        f"chains/firms per endpoint, gzip {'off' if args.no_gzip else 'accepted'}; load average before {load[0]:.1f}, after {load_after[0]:.1f}; "
         f"target p99 <= {TARGET_P99_MS:.0f} ms\n"
     )
     print(
-        "| endpoint | phase | requests | errors | p50 ms | p99 ms | req/s | kB/resp | direct ms | x health p99 | p99 target |"
+        "| endpoint | phase | requests | errors | p50 ms | p99 ms | req/s | kB/resp (wire) | direct ms | x health p99 | p99 target |"
     )
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for name, phase, cnt, err, p50, p99, rps, kb, base in rows:

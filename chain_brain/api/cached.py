@@ -5,7 +5,8 @@ A read endpoint builds its response model once per graph revision and audience
 :func:`chain_brain.services.cache.view_cache`.  They are also filed under the request's
 path and query and the caller's role and binding, so that :class:`ResponseCache` can answer
 the same GET from the same kind of caller before routing: it authenticates the key and
-spends a rate-limit token exactly as the routes do, then sends the bytes.  Anything it
+spends a rate-limit token exactly as the routes do, then sends the bytes (gzip-compressed,
+once per view, for clients that accept it).  Anything it
 cannot answer (no or bad key, a miss, another method) goes to the app unchanged, so every
 error and every access rule stays with the routes.
 
@@ -16,6 +17,7 @@ read routes' answers depend on nothing else.
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -31,7 +33,11 @@ from graph_schema.errors import ChainBrainError
 __all__ = ["JSON_MEDIA", "cached_json", "ResponseCache"]
 
 JSON_MEDIA = "application/json"
+#: Cached answers at least this large go gzip-compressed to clients that accept it
+#: (compressed once per view and revision, then served as bytes).
+GZIP_MIN_BYTES = 1024
 _HTTP_VIEW = "api:http"
+_GZIP_VIEW = "api:http-gzip"
 
 
 def _caller(principal: Principal) -> tuple[str, str | None, str | None, str | None]:
@@ -83,30 +89,33 @@ class ResponseCache:
         if scope["type"] != "http" or scope["method"] != "GET":
             await self.app(scope, receive, send)
             return
-        body = self._lookup(scope)
-        if body is None:
+        found = self._lookup(scope)
+        if found is None:
             await self.app(scope, receive, send)
             return
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [
-                    (b"content-type", JSON_MEDIA.encode()),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
+        body, gzipped = found
+        headers = [
+            (b"content-type", JSON_MEDIA.encode()),
+            (b"content-length", str(len(body)).encode()),
+            (b"vary", b"Accept-Encoding"),
+        ]
+        if gzipped:
+            headers.append((b"content-encoding", b"gzip"))
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
-    def _lookup(self, scope: Scope) -> bytes | None:
+    def _lookup(self, scope: Scope) -> tuple[bytes, bool] | None:
+        """The cached body for this request and whether it is gzip-encoded, or None."""
         ctx = getattr(self.fastapi_app.state, "ctx", None)
         if ctx is None:
             return None
         bearer = header = None  # as the routes: a bearer token first, else X-API-Key
+        gzip_ok = False
         for name, value in scope.get("headers", ()):
             if name == b"x-api-key":
                 header = value.decode("latin-1")
+            elif name == b"accept-encoding":
+                gzip_ok = _accepts_gzip(value)
             elif name == b"authorization":
                 scheme, _, cred = value.decode("latin-1").partition(" ")
                 if scheme.lower() == "bearer" and cred.strip():
@@ -126,4 +135,22 @@ class ResponseCache:
             ctx.limiter.take(principal.key_id)
         except ChainBrainError:
             return None  # the route spends no token it lacks and answers 429
-        return body
+        if not gzip_ok or len(body) < GZIP_MIN_BYTES:
+            return body, False
+        packed = view_cache().get(ctx.store, _GZIP_VIEW, key, lambda: gzip.compress(body, 5))
+        return packed, True
+
+
+def _accepts_gzip(value: bytes) -> bool:
+    """Whether an ``Accept-Encoding`` value admits gzip (RFC 9110 §12.5.3; ``q=0`` refuses)."""
+    for part in value.decode("latin-1").lower().split(","):
+        coding, _, params = part.strip().partition(";")
+        if coding.strip() in ("gzip", "*"):
+            q = params.strip()
+            if not q.startswith("q="):
+                return True
+            try:
+                return float(q[2:]) > 0.0
+            except ValueError:
+                return False
+    return False

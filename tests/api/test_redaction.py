@@ -312,3 +312,20 @@ def test_scenario_tables_withhold_other_organisations_figures(
     m2 = next(r for r in disrupted["rows"] if r["id"] == "M2")
     assert m2["baseline_output"] is None and m2["capacity"] is None
     assert withheld > 0 and shown > 0
+
+
+def test_cached_answers_are_gzipped_for_clients_that_accept_it(
+    gclient: TestClient, keys: Keys
+) -> None:
+    path, h = "/nodes/S2/neighbourhood?tiers=2", auth(keys.lead)
+    first = gclient.get(path, headers={**h, "Accept-Encoding": "identity"})
+    again = gclient.get(path, headers={**h, "Accept-Encoding": "gzip"})  # from the cache
+    assert "content-encoding" not in first.headers
+    assert (
+        again.headers["content-encoding"] == "gzip" and again.headers["vary"] == "Accept-Encoding"
+    )
+    assert again.json() == first.json()
+    plain = gclient.get(path, headers={**h, "Accept-Encoding": "gzip;q=0, identity"})
+    assert "content-encoding" not in plain.headers and plain.json() == first.json()
+    odd = gclient.get(path, headers={**h, "Accept-Encoding": "gzip;q=x"})
+    assert odd.status_code == 200 and odd.json() == first.json()
