@@ -550,7 +550,11 @@ def principal_group(store: GraphStore, principal: Principal) -> frozenset[str]:
     scope = Scope(chain=principal.chain) if principal.chain is not None else Scope(focus=firm)
 
     def compute() -> frozenset[str]:
-        return own_group(cached_snapshot(store, scope), firm, root=group_root(store, firm))
+        try:
+            data = cached_snapshot(store, scope)
+        except NotFoundError:  # a firm with no node: only itself
+            return frozenset({f"{NodeLabel.FIRM.value}:{firm}"})
+        return own_group(data, firm, root=group_root(store, firm))
 
     return view_cache().get(store, "principal_group", (firm, principal.chain), compute)
 

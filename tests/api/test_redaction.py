@@ -329,3 +329,14 @@ def test_cached_answers_are_gzipped_for_clients_that_accept_it(
     assert "content-encoding" not in plain.headers and plain.json() == first.json()
     odd = gclient.get(path, headers={**h, "Accept-Encoding": "gzip;q=x"})
     assert odd.status_code == 200 and odd.json() == first.json()
+
+
+def test_principal_group_read_from_the_store(group_store: GraphStore) -> None:
+    from chain_brain.services.security import group_root, principal_group
+
+    lead = Principal("k", Role.CHAIN_LEAD, chain="auto", firm="A1")
+    assert group_root(group_store, "A1") == "G0" and group_root(group_store, "ghost") == "ghost"
+    group = principal_group(group_store, lead)
+    assert {"Firm:A1", "Firm:A9", "Firm:M1"} <= group and "Firm:S2" not in group
+    assert principal_group(group_store, Principal("v", Role.VIEWER, firm="ghost")) == {"Firm:ghost"}
+    assert principal_group(group_store, Principal("v", Role.VIEWER)) == frozenset()
