@@ -3,7 +3,7 @@
 Run from the repository root::
 
     PYTHONPATH=. python benchmarks/bench_ingest.py [--data-dir ../shared/data] [--edges 1200000]
-        [--e2e-only] [--embeddings auto|on|off] [--quick]
+        [--e2e-only] [--embeddings off|on|auto] [--quick]
 
 Prints, per input, the rows, the seconds of the full ingest (read, map, validate), rows per
 second, and the ratio against a baseline measured in the same run: a bare
@@ -299,7 +299,7 @@ def main() -> None:
     ap.add_argument("--no-stream", action="store_true", help="skip the chunked run")
     ap.add_argument("--e2e-only", action="store_true", help="only the end-to-end load")
     ap.add_argument("--no-e2e", action="store_true", help="skip the end-to-end load")
-    ap.add_argument("--embeddings", choices=("auto", "on", "off"), default="auto")
+    ap.add_argument("--embeddings", choices=("auto", "on", "off"), default="off")
     ap.add_argument("--quick", action="store_true", help="120k edges, 15k firms")
     ap.add_argument("--child", choices=("generate", "e2e", "baseline"), help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)

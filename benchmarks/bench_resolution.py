@@ -210,7 +210,7 @@ def synthetic_names(n: int, seed: int = 0) -> pd.DataFrame:
         if zh:
             brand = "".join(rng.choice(list(HANZI), size=int(rng.integers(2, 4))))
             stem = rng.choice(CITIES_ZH) + brand + rng.choice(INDUSTRY_ZH)
-            variants = {stem + s for s in rng.choice(SUFFIX_ZH, size=k)}
+            variants = dict.fromkeys(stem + s for s in rng.choice(SUFFIX_ZH, size=k))
         else:
             brand = "".join(rng.choice(SYLLABLES, size=int(rng.integers(2, 4)))).capitalize()
             words = [brand, *rng.choice(INDUSTRY_EN, size=int(rng.integers(1, 3)), replace=False)]
@@ -219,7 +219,7 @@ def synthetic_names(n: int, seed: int = 0) -> pd.DataFrame:
             if rng.random() < 0.2:
                 words.insert(-1, "&")
             stem = " ".join(words)
-            variants = set()
+            variants = {}  # insertion-ordered: the same records in every process
             for _ in range(k):
                 v = f"{stem} {rng.choice(SUFFIX_EN)}".strip()
                 r = rng.random()
@@ -238,7 +238,7 @@ def synthetic_names(n: int, seed: int = 0) -> pd.DataFrame:
                     v = v.replace(brand, brand[:cut] + brand[cut + 1 :])
                 elif r < 0.57:
                     v = v + " (China)"
-                variants.add(v)
+                variants[v] = None
         country = "CHN" if zh else str(rng.choice(["CHN", "TWN", "JPN", "KOR", "USA", "DEU"]))
         for v in variants:
             rows.append((v, country, base))
