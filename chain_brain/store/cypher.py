@@ -70,15 +70,34 @@ def _provenance_key(column: str) -> str:
 # ----------------------------------------------------------------------------- writes
 
 
-def merge_nodes(label: NodeLabel) -> str:
-    """Upsert ``$rows`` (maps holding ``id`` and the given properties; null removes one)."""
-    return f"UNWIND $rows AS row MERGE (n:{NodeLabel(label).value} {{id: row.id}}) SET n += row"
+def _unwind(first: str) -> str:
+    """Rows of the column map ``$cols`` (one list per column) as ``i`` = 0, 1, ..."""
+    return f"UNWIND range(0, size($cols.{_key(first)}) - 1) AS i "
 
 
-def create_nodes(label: NodeLabel) -> str:
-    """Create ``$rows`` as new nodes: only when no node of ``label`` exists yet (bulk load);
-    null entries of a row are left unset."""
-    return f"UNWIND $rows AS row CREATE (n:{NodeLabel(label).value}) SET n = row"
+def _set(var: str, columns: Sequence[str]) -> str:
+    """`` SET var.c = $cols.c[i], ...`` (a null removes the property), or nothing."""
+    if not columns:
+        return ""
+    return " SET " + ", ".join(f"{var}.{_key(c)} = $cols.{_key(c)}[i]" for c in columns)
+
+
+def merge_nodes(label: NodeLabel, columns: Sequence[str]) -> str:
+    """Upsert the nodes of ``$cols`` (``id`` and the property ``columns``; a null removes
+    a property, a column not given keeps it)."""
+    props = [c for c in columns if c != "id"]
+    return (
+        f"{_unwind('id')}MERGE (n:{NodeLabel(label).value} {{id: $cols.id[i]}}){_set('n', props)}"
+    )
+
+
+def create_nodes(label: NodeLabel, columns: Sequence[str]) -> str:
+    """Create the nodes of ``$cols`` as new nodes: only when no node of ``label`` exists
+    yet (bulk load); nulls are left unset."""
+    props = [c for c in columns if c != "id"]
+    return (
+        f"{_unwind('id')}CREATE (n:{NodeLabel(label).value} {{id: $cols.id[i]}}){_set('n', props)}"
+    )
 
 
 def missing_ids(label: NodeLabel) -> str:
@@ -89,28 +108,30 @@ def missing_ids(label: NodeLabel) -> str:
     )
 
 
-def merge_rels(rel_type: RelType, src: NodeLabel, dst: NodeLabel) -> str:
-    """Upsert ``$rows`` (``src``, ``dst``, ``key``, ``props``) keyed by (type, ends, key)."""
+def _rels(
+    verb: str, rel_type: RelType, src: NodeLabel, dst: NodeLabel, columns: Sequence[str]
+) -> str:
     return (
-        f"UNWIND $rows AS row "
-        f"MATCH (a:{NodeLabel(src).value} {{id: row.src}}) "
-        f"MATCH (b:{NodeLabel(dst).value} {{id: row.dst}}) "
-        f"MERGE (a)-[r:{RelType(rel_type).value} {{key: row.key}}]->(b) SET r += row.props "
-        "RETURN count(*) AS n"
+        f"{_unwind('src')}"
+        f"MATCH (a:{NodeLabel(src).value} {{id: $cols.src[i]}}) "
+        f"MATCH (b:{NodeLabel(dst).value} {{id: $cols.dst[i]}}) "
+        f"{verb} (a)-[r:{RelType(rel_type).value} {{key: $cols.key[i]}}]->(b)"
+        f"{_set('r', columns)} RETURN count(*) AS n"
     )
 
 
-def create_rels(rel_type: RelType, src: NodeLabel, dst: NodeLabel) -> str:
-    """Create ``$rows`` as new relationships: only when none of ``rel_type`` leaves a ``src``
-    node yet (see :func:`count_rels_from`), so no (type, ends, key) can exist already.
-    Returns ``n``, the rows whose two ends exist (fewer than the rows: unknown ends)."""
-    return (
-        f"UNWIND $rows AS row "
-        f"MATCH (a:{NodeLabel(src).value} {{id: row.src}}) "
-        f"MATCH (b:{NodeLabel(dst).value} {{id: row.dst}}) "
-        f"CREATE (a)-[r:{RelType(rel_type).value} {{key: row.key}}]->(b) SET r += row.props "
-        "RETURN count(*) AS n"
-    )
+def merge_rels(rel_type: RelType, src: NodeLabel, dst: NodeLabel, columns: Sequence[str]) -> str:
+    """Upsert the relationships of ``$cols`` (``src``, ``dst``, ``key`` and the property
+    ``columns``) keyed by (type, ends, key).  Returns ``n``, the rows whose two ends exist
+    (fewer than the rows: unknown ends)."""
+    return _rels("MERGE", rel_type, src, dst, columns)
+
+
+def create_rels(rel_type: RelType, src: NodeLabel, dst: NodeLabel, columns: Sequence[str]) -> str:
+    """Create the relationships of ``$cols`` as :func:`merge_rels` does, but only when none
+    of ``rel_type`` leaves a ``src`` node yet (see :func:`count_rels_from`), so no (type,
+    ends, key) can exist already."""
+    return _rels("CREATE", rel_type, src, dst, columns)
 
 
 def count_rels_from(rel_type: RelType, src: NodeLabel) -> str:

@@ -88,30 +88,39 @@ def _plain(value: object) -> object:
     return value
 
 
-def _records(frame: pd.DataFrame, columns: Sequence[str], list_cols: set[str]) -> list[dict]:
-    """Rows of ``frame`` restricted to ``columns`` as driver-ready dicts (NaN -> None)."""
-    out = frame[list(columns)].astype(object)
-    out = out.where(pd.notna(out), None)
-    for c in list_cols & set(columns):
-        out[c] = frame[c].map(
-            lambda v: (
-                None if not isinstance(v, (list, tuple, np.ndarray)) else [_plain(x) for x in v]
-            )
-        )
-    rows = out.to_dict("records")
-    needs_fix = [c for c in columns if c not in list_cols and frame[c].dtype.kind in "iub"]
-    if (
-        needs_fix
-    ):  # numpy ints/bools survive astype(object) as numpy scalars in some pandas versions
-        for row in rows:
-            for c in needs_fix:
-                row[c] = _plain(row[c])
-    return rows
+_Columns = dict[str, list[Any]]
+"""Driver-ready columns of a frame: one list of plain values per column, all one length."""
 
 
-def _batches(rows: list[T], size: int) -> Iterator[list[T]]:
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
+def _columns(
+    frame: pd.DataFrame, columns: Sequence[str], list_cols: Collection[str] = ()
+) -> _Columns:
+    """Columns ``columns`` of ``frame`` as lists of plain values (NaN/NA -> None)."""
+    out: _Columns = {}
+    for c in columns:
+        series = frame[c]
+        if c in list_cols:
+            out[c] = [
+                [_plain(x) for x in v] if isinstance(v, (list, tuple, np.ndarray)) else None
+                for v in series.tolist()
+            ]
+            continue
+        values = series.astype(object)
+        plain = values.where(pd.notna(values), None).tolist()
+        if series.dtype.kind in "iub":  # numpy scalars may survive astype(object)
+            plain = [_plain(v) for v in plain]
+        out[c] = plain
+    return out
+
+
+def _n(cols: _Columns) -> int:
+    """Rows in ``cols``."""
+    return len(next(iter(cols.values()))) if cols else 0
+
+
+def _batches(cols: _Columns, size: int) -> Iterator[_Columns]:
+    for start in range(0, _n(cols), size):
+        yield {c: v[start : start + size] for c, v in cols.items()}
 
 
 class Neo4jStore:
@@ -253,7 +262,7 @@ class Neo4jStore:
             raise ValidationError(f"batch_size must be >= 1, got {batch_size}.")
         if commit_rows is not None and commit_rows < 1:
             raise ValidationError(f"commit_rows must be >= 1 or None, got {commit_rows}.")
-        node_jobs: list[tuple[NodeLabel, list[dict]]] = []
+        node_jobs: list[tuple[NodeLabel, _Columns]] = []
         rel_jobs: list[_RelJob] = []
         result = WriteResult()
         for nf in data.nodes:
@@ -265,7 +274,7 @@ class Neo4jStore:
             known = ["id", *schema.prop_names, *PROVENANCE_COLUMNS]
             cols = [c for c in known if c in frame.data.columns]
             lists = {p.name for p in schema.props if p.type is PropType.LIST}
-            node_jobs.append((frame.label, _records(frame.data, cols, lists)))
+            node_jobs.append((frame.label, _columns(frame.data, cols, lists)))
             result.nodes += len(frame)
             result.by_kind[frame.label.value] = result.by_kind.get(frame.label.value, 0) + len(
                 frame
@@ -278,22 +287,14 @@ class Neo4jStore:
             rs = REL_SCHEMAS[rframe.type]
             known = [*rs.prop_names, *PROVENANCE_COLUMNS]
             cols = [c for c in known if c in rframe.data.columns]
-            props = _records(rframe.data, cols, set())
-            d = rframe.data
-            rows = [
-                {"src": s, "dst": t, "key": k, "props": p}
-                for s, t, k, p in zip(
-                    d["src"].tolist(), d["dst"].tolist(), d["key"].tolist(), props, strict=True
-                )
-            ]
-            rel_jobs.append(_RelJob(rframe, rows))
+            rel_jobs.append(_RelJob(rframe, _columns(rframe.data, ["src", "dst", "key", *cols])))
             result.rels += len(rframe)
             result.by_kind[rframe.type.value] = result.by_kind.get(rframe.type.value, 0) + len(
                 rframe
             )
         if not (node_jobs or rel_jobs):
             return result
-        n_rows = sum(len(rows) for _, rows in node_jobs) + sum(len(j.rows) for j in rel_jobs)
+        n_rows = sum(_n(c) for _, c in node_jobs) + sum(_n(j.cols) for j in rel_jobs)
         if commit_rows is not None and n_rows > commit_rows:
             token = self._begin_bulk(node_jobs, rel_jobs)
             if token is not None:
@@ -302,10 +303,10 @@ class Neo4jStore:
 
         def work(tx: neo4j.ManagedTransaction) -> None:
             _guard(tx, None)
-            for label, rows in node_jobs:
-                statement = _q(cypher.merge_nodes(label))
-                for batch in _batches(rows, batch_size):
-                    tx.run(statement, rows=batch).consume()
+            for label, cols in node_jobs:
+                statement = _q(cypher.merge_nodes(label, list(cols)))
+                for batch in _batches(cols, batch_size):
+                    tx.run(statement, cols=batch).consume()
             for job in rel_jobs:
                 frame = job.frame
                 # MERGE must look at the relationships already between both ends, which is
@@ -315,8 +316,8 @@ class Neo4jStore:
                 rec = tx.run(_q(cypher.count_rels_from(frame.type, frame.src_label))).single()
                 fresh = rec is not None and int(rec["n"]) == 0
                 build = cypher.create_rels if fresh else cypher.merge_rels
-                statement = _q(build(frame.type, frame.src_label, frame.dst_label))
-                for batch in _batches(job.rows, batch_size):
+                statement = _q(build(frame.type, frame.src_label, frame.dst_label, job.props))
+                for batch in _batches(job.cols, batch_size):
                     _run_rels(tx, statement, batch, job, batch_size)
             tx.run(_q(cypher.bump_revision()), id=cypher.SCHEMA_META_ID).consume()
 
@@ -326,7 +327,7 @@ class Neo4jStore:
     # ------------------------------------------------------------------ bulk loads
 
     def _begin_bulk(
-        self, node_jobs: list[tuple[NodeLabel, list[dict]]], rel_jobs: list[_RelJob]
+        self, node_jobs: list[tuple[NodeLabel, _Columns]], rel_jobs: list[_RelJob]
     ) -> str | None:
         """Take the bulk lease if every label and (type, source label) written is empty;
         the lease's token, or None (then the write takes the one-transaction path)."""
@@ -359,7 +360,7 @@ class Neo4jStore:
     def _bulk_write(
         self,
         token: str,
-        node_jobs: list[tuple[NodeLabel, list[dict]]],
+        node_jobs: list[tuple[NodeLabel, _Columns]],
         rel_jobs: list[_RelJob],
         batch_size: int,
         commit_rows: int,
@@ -367,22 +368,23 @@ class Neo4jStore:
         """Create every row in transactions of about ``commit_rows`` rows under the lease
         ``token``; on any failure undo the load, release the lease and re-raise."""
         # (statement, batch, relationship job or None) in write order: nodes, then rels
-        steps: list[tuple[str, list[dict], _RelJob | None]] = []
-        for label, rows in node_jobs:
-            steps += [(cypher.create_nodes(label), b, None) for b in _batches(rows, batch_size)]
+        steps: list[tuple[str, _Columns, _RelJob | None]] = []
+        for label, cols in node_jobs:
+            statement = cypher.create_nodes(label, list(cols))
+            steps += [(statement, b, None) for b in _batches(cols, batch_size)]
         for job in rel_jobs:
             f = job.frame
-            statement = cypher.create_rels(f.type, f.src_label, f.dst_label)
-            steps += [(statement, b, job) for b in _batches(job.rows, batch_size)]
-        commits: list[list[tuple[str, list[dict], _RelJob | None]]] = [[]]
+            statement = cypher.create_rels(f.type, f.src_label, f.dst_label, job.props)
+            steps += [(statement, b, job) for b in _batches(job.cols, batch_size)]
+        commits: list[list[tuple[str, _Columns, _RelJob | None]]] = [[]]
         size = 0
         for step in steps:
             if size >= commit_rows:
                 commits.append([])
                 size = 0
             commits[-1].append(step)
-            size += len(step[1])
-        total = sum(len(step[1]) for step in steps)
+            size += _n(step[1])
+        total = sum(_n(step[1]) for step in steps)
         try:
             with tqdm(
                 total=total, unit="row", desc="Neo4j bulk load", disable=total < 500_000
@@ -391,18 +393,18 @@ class Neo4jStore:
 
                     def work(
                         tx: neo4j.ManagedTransaction,
-                        part: list[tuple[str, list[dict], _RelJob | None]] = part,
+                        part: list[tuple[str, _Columns, _RelJob | None]] = part,
                     ) -> None:
                         _guard(tx, token)
                         for statement, batch, job in part:
                             if job is None:
-                                tx.run(_q(statement), rows=batch).consume()
+                                tx.run(_q(statement), cols=batch).consume()
                             else:
                                 _run_rels(tx, _q(statement), batch, job, batch_size)
                         tx.run(_q(cypher.bump_revision()), id=cypher.SCHEMA_META_ID).consume()
 
                     self._write(work)
-                    bar.update(sum(len(step[1]) for step in part))
+                    bar.update(sum(_n(step[1]) for step in part))
         except BaseException as exc:
             try:
                 self.abandon_bulk_load(token)
@@ -836,10 +838,15 @@ class _BoltScope:
 
 @dataclass
 class _RelJob:
-    """One validated relationship frame and its driver-ready rows."""
+    """One validated relationship frame and its driver-ready columns."""
 
     frame: RelFrame
-    rows: list[dict]
+    cols: _Columns
+
+    @property
+    def props(self) -> list[str]:
+        """The property columns (all but ``src``, ``dst`` and ``key``)."""
+        return [c for c in self.cols if c not in ("src", "dst", "key")]
 
 
 def _guard(tx: neo4j.ManagedTransaction, token: str | None) -> None:
@@ -858,21 +865,22 @@ def _guard(tx: neo4j.ManagedTransaction, token: str | None) -> None:
 def _run_rels(
     tx: neo4j.ManagedTransaction,
     statement: LiteralString,
-    batch: list[dict],
+    batch: _Columns,
     job: _RelJob,
     batch_size: int,
 ) -> None:
     """Write one batch of relationships; if some rows found no end, raise
     :class:`ValidationError` naming the unknown ids of the whole frame."""
-    written = _record_int(tx.run(statement, rows=batch).single())
-    if written == len(batch):
+    written = _record_int(tx.run(statement, cols=batch).single())
+    if written == _n(batch):
         return
     frame = job.frame
     d = frame.data
     for end, label, column in (("src", frame.src_label, "src"), ("dst", frame.dst_label, "dst")):
         ids = pd.unique(d[column].to_numpy()).tolist()
         missing: list[str] = []
-        for id_batch in _batches(ids, batch_size):
+        for start in range(0, len(ids), batch_size):
+            id_batch = ids[start : start + batch_size]
             rec = tx.run(_q(cypher.missing_ids(label)), ids=id_batch).single()
             missing += rec["missing"] if rec else []
         if missing:
@@ -883,7 +891,7 @@ def _run_rels(
                 f"{label.value} id(s) at {end}: {shown}{more}. Write the nodes first "
                 "(in the same or an earlier write)."
             )
-    raise StoreError(f"{frame.type.value}: wrote {written} of {len(batch)} relationships.")
+    raise StoreError(f"{frame.type.value}: wrote {written} of {_n(batch)} relationships.")
 
 
 def _record_int(rec: neo4j.Record | None) -> int:

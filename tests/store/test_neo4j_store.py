@@ -192,10 +192,12 @@ def test_large_write_spans_batches_in_one_transaction(neo: Neo4jStore) -> None:
 
 
 def test_cypher_takes_labels_only_from_the_schema() -> None:
-    assert cypher.merge_nodes(NodeLabel.FIRM).startswith("UNWIND $rows AS row MERGE (n:Firm ")
-    assert ":SUPPLIES" in cypher.merge_rels(RelType.SUPPLIES, NodeLabel.FIRM, NodeLabel.PLANT)
+    assert "MERGE (n:Firm {id: $cols.id[i]}) SET n.`name` = $cols.`name`[i]" in (
+        cypher.merge_nodes(NodeLabel.FIRM, ["id", "name"])
+    )
+    assert ":SUPPLIES" in cypher.merge_rels(RelType.SUPPLIES, NodeLabel.FIRM, NodeLabel.PLANT, [])
     with pytest.raises(ValueError, match="Firm\\) DETACH"):
-        cypher.merge_nodes("Firm) DETACH DELETE (x")  # type: ignore[arg-type]
+        cypher.merge_nodes("Firm) DETACH DELETE (x", ["id"])  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="name"):
         cypher.delete_nodes_where(NodeLabel.FIRM, "name")
 
