@@ -129,3 +129,14 @@ def test_as_of_filters_supplies_and_located_in_country() -> None:
     assert g.country_of(np.array([0, 1])).tolist() == ["KOR", None]
     assert g.home_countries == frozenset({"CHN"})
     assert ChainGraph.from_data(data).n_supply_edges == 2
+
+
+def test_repeated_node_ids_keep_the_first_row() -> None:
+    from graph_schema.frames import GraphData, NodeFrame
+
+    firms = pd.DataFrame({"id": ["A", "B", "A"], "name": ["first A", "B", "second A"]})
+    g = ChainGraph.from_data(GraphData([NodeFrame("Firm", firms)]))
+    assert g.label_count[NodeLabel.FIRM] == 2
+    assert g.node_name[g.index_of("Firm", "A")] == "first A"
+    unique = ChainGraph.from_data(GraphData([NodeFrame("Firm", firms.iloc[:2])]))
+    assert unique.node_id.tolist() == ["A", "B"]
