@@ -225,6 +225,7 @@ def write_result(
             graph, current, threshold=threshold, use_embeddings=embeddings, progress=progress
         )
         graph = resolution.graph
+        result.graph = graph  # the unresolved frames are not needed again: free them
         _count_resolution(result.report, resolution)
         stages["resolve"] = time.perf_counter() - tick
     run_id = None

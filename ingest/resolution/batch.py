@@ -266,26 +266,29 @@ def resolve_batch(
     applied = apply_resolution(prepared, result)
     rels: list[RelFrame] = []
     logs: dict[str, pd.DataFrame] = {}
-    for before, after in zip(prepared.rels, applied.graph.rels, strict=True):
-        din = before.data.reset_index(drop=True)
-        dout = after.data
-        moved = (din["src"].to_numpy(dtype=object) != dout["src"].to_numpy(dtype=object)) | (
-            din["dst"].to_numpy(dtype=object) != dout["dst"].to_numpy(dtype=object)
-        )
-        if not moved.any():
+    for ri, (before, after) in enumerate(zip(prepared.rels, applied.graph.rels, strict=True)):
+        pos = applied.rewritten_rels(ri)
+        if not len(pos):
             rels.append(after)
             continue
-        keys = _key_strings(dout)
-        moved_keys = pd.Series(keys[moved])
-        collapsed = (moved_keys.isin(set(keys[~moved])) | moved_keys.duplicated()).to_numpy()
+        din = before.data.reset_index(drop=True)
+        dout = after.data
+        moved = np.zeros(len(dout), dtype=bool)
+        moved[pos] = True
+        # a re-pointed row repeating a row stated directly, or an earlier re-pointed one
+        order = np.concatenate([np.flatnonzero(~moved), pos])
+        repeats = dout[list(_KEYS)].iloc[order].duplicated(keep="first").to_numpy()
+        collapsed = repeats[len(order) - len(pos) :]
         stated = _stated_keys(current, after, canon_ids)
-        tagged = ~collapsed & ~moved_keys.isin(stated).to_numpy()
-        out = dout.copy()
-        pos = np.flatnonzero(moved)
+        tagged = ~collapsed
+        if stated:
+            tagged &= ~pd.Series(_key_strings(dout.iloc[pos])).isin(stated).to_numpy()
+        out = dout
         if "snapshot" in out.columns and tagged.any():
-            snap = out["snapshot"].to_numpy(dtype=object).copy()
-            snap[pos[tagged]] = [f"{s}{RESOLVED_SUFFIX}" for s in snap[pos[tagged]]]
-            out["snapshot"] = snap
+            mark = np.zeros(len(out), dtype=bool)
+            mark[pos[tagged]] = True
+            snap = out["snapshot"]
+            out = out.assign(snapshot=snap.where(~mark, snap + RESOLVED_SUFFIX))
         drop = np.zeros(len(out), dtype=bool)
         drop[pos[collapsed]] = True
         rels.append(
@@ -293,9 +296,9 @@ def resolve_batch(
                 after.type, after.src_label, after.dst_label, out[~drop].reset_index(drop=True)
             )
         )
-        log = din[moved].drop(columns=[LINE], errors="ignore").reset_index(drop=True)
+        log = din.iloc[pos].drop(columns=[LINE], errors="ignore").reset_index(drop=True)
         log["tag"] = (
-            np.where(tagged, out["snapshot"].to_numpy(dtype=object)[pos], "")
+            out["snapshot"].iloc[pos].where(tagged, "").to_numpy()
             if "snapshot" in out.columns
             else ""
         )

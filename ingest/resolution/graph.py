@@ -70,6 +70,12 @@ class AppliedResolution:
     _absorbed: list[_Absorbed] = field(default_factory=list, repr=False)
     _renamed: list[_Rewrite] = field(default_factory=list, repr=False)
 
+    def rewritten_rels(self, frame: int) -> np.ndarray:
+        """Sorted row positions of relationship frame ``frame`` (of :attr:`graph`, the same
+        rows as the input frame) whose firm endpoint was rewritten."""
+        parts = [rw.positions for rw in self._rewrites if rw.kind == "rel" and rw.frame == frame]
+        return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+
 
 def _as_list(value: object) -> list[str]:
     if isinstance(value, (list, tuple, np.ndarray)):
@@ -81,15 +87,14 @@ def _rewrite_column(
     data: pd.DataFrame, column: str, mapping: dict[str, str]
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     values = data[column].to_numpy(dtype=object)
-    hit = np.fromiter(
-        (isinstance(v, str) and v in mapping for v in values), dtype=bool, count=len(values)
-    )
-    pos = np.flatnonzero(hit)
+    keys = pd.Index(list(mapping), dtype=object)
+    where = keys.get_indexer(values) if len(keys) else np.full(len(values), -1)
+    pos = np.flatnonzero(where >= 0)
     if len(pos):
-        data = data.copy()
+        targets = np.asarray(list(mapping.values()), dtype=object)
         new = values.copy()
-        new[pos] = [mapping[v] for v in values[pos]]
-        data[column] = new
+        new[pos] = targets[where[pos]]
+        data = data.assign(**{column: new})
     return data, pos, values[pos]
 
 
