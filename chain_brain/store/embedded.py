@@ -15,6 +15,7 @@ change reads the tables and stores it.
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import sqlite3
@@ -240,6 +241,23 @@ def _stored_frame(
     return pa.table(out).to_pandas()
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector during bulk row work.
+
+    Millions of row tuples and cell values are no cyclic garbage, but their allocation
+    keeps triggering collections that traverse all of them: with the collector on, a
+    1.2-million-row ``fetchall`` and its transposition into columns took about 2.5 x as
+    long on the build machine."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 _BULK_ROWS = 20_000  # an empty table receiving more rows gets its indexes built after the load
 
 
@@ -364,6 +382,10 @@ class EmbeddedStore:
 
     def write(self, data: GraphData, *, batch_size: int = 10_000) -> WriteResult:
         """Validate and upsert ``data`` in one transaction (all or nothing)."""
+        with _gc_paused():
+            return self._write(data)
+
+    def _write(self, data: GraphData) -> WriteResult:
         nodes: list[NodeFrame] = []
         for nf in data.nodes:
             vn = validate_nodes(nf)
@@ -613,8 +635,9 @@ class EmbeddedStore:
         if ids is not None:
             sql += " WHERE id IN (SELECT value FROM json_each(?))"
             args = (json.dumps(list(ids), ensure_ascii=False),)
-        rows = self._conn.execute(sql, args).fetchall()
-        return _typed_nodes(_frame(rows, cols), label)
+        with _gc_paused():
+            rows = self._conn.execute(sql, args).fetchall()
+            return _typed_nodes(_frame(rows, cols), label)
 
     def _read_rels(
         self, rel_type: RelType, where: str = "", args: tuple[str, ...] = ()
@@ -623,10 +646,11 @@ class EmbeddedStore:
         cols = [*_REL_ENDS, *schema.prop_names, *PROVENANCE_COLUMNS]
         names = ", ".join(f'"{c}"' for c in cols)
         sql = f'SELECT {names} FROM "{_rel_table(rel_type)}"' + (f" WHERE {where}" if where else "")
-        rows = self._conn.execute(sql, args).fetchall()
-        if not rows:
-            return []
-        return _split_rels(_typed_rels(_frame(rows, cols), rel_type), rel_type)
+        with _gc_paused():
+            rows = self._conn.execute(sql, args).fetchall()
+            if not rows:
+                return []
+            return _split_rels(_typed_rels(_frame(rows, cols), rel_type), rel_type)
 
     def snapshot(self, scope: Scope | None = None) -> GraphData:
         """Read the whole graph, or only the rows ``scope`` selects (indexed look-ups)."""
