@@ -280,7 +280,9 @@ def _check_props(
                     flag(present & (values < prop.minimum), prop.name, "below_minimum")
                 if prop.maximum is not None:
                     flag(present & (values > prop.maximum), prop.name, "above_maximum")
-            data[prop.name] = num.astype("Int64") if prop.type is PropType.INT else num.astype(float)
+            data[prop.name] = (
+                num.astype("Int64") if prop.type is PropType.INT else num.astype(float)
+            )
         elif prop.type is PropType.DATE:
             text = col.astype(str)
             flag(present & ~text.str.match(_ISO_DATE).to_numpy(), prop.name, "not_an_iso_date")
@@ -291,7 +293,9 @@ def _check_props(
         else:
             data[prop.name] = _stripped(col, present)
             if prop.choices:
-                flag(present & ~col.isin(prop.choices).to_numpy(), prop.name, "not_an_allowed_value")
+                flag(
+                    present & ~col.isin(prop.choices).to_numpy(), prop.name, "not_an_allowed_value"
+                )
     return data, bad, rejects
 
 
@@ -373,9 +377,11 @@ def validate_nodes(frame: NodeFrame) -> Validated[NodeFrame]:
     data = data[~bad]
     data, dup_rejects, merged = _dedupe(data, ["id"], entity, data["id"])
     parts.append(dup_rejects)
-    rejects = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(
-        len(p) for p in parts
-    ) else empty_rejects()
+    rejects = (
+        pd.concat([p for p in parts if len(p)], ignore_index=True)
+        if any(len(p) for p in parts)
+        else empty_rejects()
+    )
     if LINE not in frame.data.columns:
         data = data.drop(columns=[LINE])
     return Validated(NodeFrame(frame.label, data.reset_index(drop=True)), rejects, merged)
@@ -401,7 +407,9 @@ def validate_rels(frame: RelFrame) -> Validated[RelFrame]:
     if schema.temporal and {"valid_from", "valid_to"} <= set(data.columns):
         vf, vt = data["valid_from"], data["valid_to"]
         inverted = (vf.notna() & vt.notna() & (vf.astype(str) > vt.astype(str))).to_numpy() & keep
-        parts.append(_reject_rows(data, inverted, entity, "valid_to", "valid_to_before_valid_from", ids))
+        parts.append(
+            _reject_rows(data, inverted, entity, "valid_to", "valid_to_before_valid_from", ids)
+        )
         keep &= ~inverted
     data = data[keep]
     data, dup_rejects, merged = _dedupe(data, ["src", "dst", "key"], entity, ids[keep])
@@ -450,9 +458,7 @@ def validate_graph(graph: GraphData, *, check_endpoints: bool = True) -> GraphVa
             ids = d["src"] + "->" + d["dst"]
             for end, label in (("src", frame.src_label), ("dst", frame.dst_label)):
                 unknown = ~d[end].isin(known.get(label, set())).to_numpy()
-                parts.append(
-                    _reject_rows(d, unknown, entity, end, f"unknown_{label.value}", ids)
-                )
+                parts.append(_reject_rows(d, unknown, entity, end, f"unknown_{label.value}", ids))
                 d, ids = d[~unknown], ids[~unknown]
             frame = RelFrame(frame.type, frame.src_label, frame.dst_label, d.reset_index(drop=True))
         out.rels.append(frame)
