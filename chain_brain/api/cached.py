@@ -71,11 +71,18 @@ def cached_json(
         return build().model_dump_json().encode()
 
     cache = view_cache()
-    data = cache.get(store, f"api:{view}", params, body)
+    view_key = cache.key(store, f"api:{view}", params)  # one revision read for both keys
+    data = cache.get_key(view_key, body)
     if request is not None and principal is not None:
         key = _request_key(request.url.path, request.scope.get("query_string", b""), principal)
-        cache.get(store, _HTTP_VIEW, key, lambda: data)
+        cache.get_key(_same_revision(view_key, _HTTP_VIEW, key), lambda: data)
     return Response(data, media_type=JSON_MEDIA)
+
+
+def _same_revision(key: tuple[int, int, str, Hashable], view: str, params: Hashable) -> Any:
+    """A cache key of ``view(params)`` at the store and revision of ``key``: bytes made at
+    one revision are never filed under a later one."""
+    return (key[0], key[1], view, params)
 
 
 class ResponseCache:
@@ -127,8 +134,13 @@ class ResponseCache:
             principal = ctx.keys.authenticate(presented)
         except ChainBrainError:
             return None  # the route answers with the proper problem
-        key = _request_key(scope["path"], scope.get("query_string", b""), principal)
-        body = view_cache().peek(ctx.store, _HTTP_VIEW, key)
+        cache = view_cache()
+        http_key = cache.key(
+            ctx.store,
+            _HTTP_VIEW,
+            _request_key(scope["path"], scope.get("query_string", b""), principal),
+        )
+        body = cache.peek_key(http_key)
         if not isinstance(body, bytes):
             return None
         try:
@@ -137,7 +149,8 @@ class ResponseCache:
             return None  # the route spends no token it lacks and answers 429
         if not gzip_ok or len(body) < GZIP_MIN_BYTES:
             return body, False
-        packed = view_cache().get(ctx.store, _GZIP_VIEW, key, lambda: gzip.compress(body, 5))
+        gzip_key = _same_revision(http_key, _GZIP_VIEW, http_key[3])
+        packed = cache.get_key(gzip_key, lambda: gzip.compress(body, 5))
         return packed, True
 
 

@@ -254,7 +254,10 @@ class ViewCache:
     def peek(self, store: GraphStore, view: str, params: Hashable) -> object | None:
         """The cached value of ``view(params)`` at the store's current revision, or None
         (nothing is computed)."""
-        key = self.key(store, view, params)
+        return self.peek_key(self.key(store, view, params))
+
+    def peek_key(self, key: _Key) -> object | None:
+        """As :meth:`peek`, under a key made by :meth:`key`."""
         with self._lock:
             hit = self._entries.get(key)
             if hit is None:
