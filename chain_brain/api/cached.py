@@ -21,6 +21,7 @@ import gzip
 from collections.abc import Callable, Hashable
 from typing import Any
 
+import anyio.to_thread
 from fastapi import Request, Response
 from pydantic import BaseModel
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -96,7 +97,9 @@ class ResponseCache:
         if scope["type"] != "http" or scope["method"] != "GET":
             await self.app(scope, receive, send)
             return
-        found = self._lookup(scope)
+        # in a worker thread: the key check may run scrypt once, and the revision read
+        # waits for the store, which a cold computation may hold for seconds
+        found = await anyio.to_thread.run_sync(self._lookup, scope)
         if found is None:
             await self.app(scope, receive, send)
             return
