@@ -192,9 +192,9 @@ def write_result(
     embeddings, threshold
         Resolution settings (:func:`ingest.resolution.resolve_firms`).  Embeddings are off
         unless asked for (``True``, or ``"auto"``: when the extra is installed): on the
-        150k-firm benchmark they cost about three times the lexical resolution and 0.9 GB
-        more memory for no gain in precision or recall, and on the labelled pairs they add
-        17 true and 14 false merges (benchmarks/README.md).
+        150k-firm benchmark they cost 12 times the lexical resolve step and 0.9 GB more
+        memory for no gain in precision or recall, and on the labelled pairs they add 17
+        true and 14 false merges (benchmarks/README.md).
     """
     import time
 
