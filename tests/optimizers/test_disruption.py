@@ -275,3 +275,28 @@ def test_sweep_shortcuts_match_pyomo_for_every_node():
             else:
                 assert tts[j] == pytest.approx(ref_tts, rel=1e-6, abs=1e-6), (seed, j)
     assert skipped > 0  # the zero-loss shortcut was exercised
+
+
+def test_idle_nodes_keep_the_undisrupted_time_to_survive():
+    """Every node :meth:`find_idle_nodes` reports has the undisrupted TTS when it alone is
+    down (checked with the Pyomo model), and it finds more than the base plan idles."""
+    extra = 0
+    for seed in range(6):
+        net = make_tiered_network(40, tiers=3, max_sources=3, seed=300 + seed)
+        if seed % 2:
+            net = net.with_changes(capacity=net.capacity * 0.7)  # finite base TTS
+        solver = DisruptionSolver(net)
+        before = solver._tts_idle.copy()
+        idle = solver.find_idle_nodes()
+        assert (idle >= before).all()
+        extra += int((idle & ~before).sum())
+        base = solve_pyomo(build_tts_model(net, []))
+        for j in np.flatnonzero(idle & ~before):
+            ref = solve_pyomo(build_tts_model(net, [int(j)]))
+            assert ref == pytest.approx(base, rel=1e-6, abs=1e-6), (seed, j)
+            fast = solver.time_to_survive([int(j)])
+            if base >= DEFAULT_MAX_TTS * (1 - 1e-9):
+                assert fast == math.inf
+            else:
+                assert fast == pytest.approx(base, rel=1e-6)
+    assert extra > 0
