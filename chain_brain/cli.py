@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import typer
 from rich.console import Console
@@ -352,14 +352,20 @@ def strengthen(
     tiers: Annotated[int, typer.Option(help="Supply tiers around --focus.")] = 2,
     as_of: Annotated[str | None, typer.Option("--as-of", help="ISO date")] = None,
     twins: Annotated[bool, typer.Option(help="Use plant-twin capacity where twins exist.")] = True,
+    objective: Annotated[
+        str, typer.Option(help="max_min_tts (weakest node survives longest) or min_worst_loss (smallest worst single-node loss).")
+    ] = "max_min_tts",
     top: Annotated[int, typer.Option(help="Rows per table.")] = 10,
 ) -> None:
     """Chain strengthening (补链强链): which second sources, capacity or stock to fund under a
-    budget so that the weakest node survives longest (MILP); stored as a run."""
-    from chain_brain.services.strengthening import strengthen_chain
+    budget so that the weakest node survives longest, or the worst single-node loss is
+    smallest (MILP); stored as a run."""
+    from chain_brain.services.strengthening import Objective, strengthen_chain
 
     scope = _scope(chain=chain, region=region, focus=focus, tiers=tiers, direction="up", as_of=as_of)
-    run = strengthen_chain(_open(store), scope, budget=budget, use_twins=twins)
+    run = strengthen_chain(  # an unknown objective is refused by the service, naming it
+        _open(store), scope, budget=budget, use_twins=twins, objective=cast(Objective, objective)
+    )
     s = run.summary
     chosen = s.get("chosen")
     n_chosen = len(chosen) if isinstance(chosen, list) else 0
@@ -367,7 +373,8 @@ def strengthen(
     con.print(
         f"strengthening run [bold]{run.id}[/bold]: {s['options']} candidate option(s), "
         f"{n_chosen} funded for {s['cost']:,.1f} of {s['budget']:,.1f}; weakest time to "
-        f"survive {s['min_tts_before']} -> {s['min_tts_after']} weeks"
+        f"survive {s['min_tts_before']} -> {s['min_tts_after']} weeks; worst single-node loss "
+        f"{s['worst_loss_before']:,.1f} -> {s['worst_loss_after']:,.1f}"
     )
     for key, title in (("options", "Options (chosen first)"), ("nodes", "Time to survive per node")):
         table = run.tables.get(key)
@@ -456,6 +463,8 @@ def ingest(
     max_reject_share: Annotated[float, typer.Option(help="Exit 1 when more than this share (0..1) of rows is rejected.")] = 0.05,
     retire: Annotated[bool, typer.Option(help="Close supply facts of the same source this snapshot no longer states.")] = False,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Date of this snapshot (for --retire).")] = None,
+    resolve: Annotated[bool, typer.Option(help="Merge firms that name one firm (within the file and against stored firms); merges are kept as a run and can be undone.")] = False,
+    embeddings: Annotated[bool, typer.Option(help="With --resolve: add the sentence-embedding score (needs the embeddings extra).")] = False,
 ) -> None:
     """Read, validate and load a file with its mapping, or a named real dataset
     (gem-steel, apple-suppliers, scms, bea-io, hs2022, gbt4754)."""
@@ -466,12 +475,15 @@ def ingest(
     if mapping is not None:
         report = ingest_file(
             s, source, mapping, dry_run=dry_run, retire=retire, as_of=as_of,
-            rejects_path=rejects_path, progress=True,
+            rejects_path=rejects_path, progress=True, resolve=resolve, embeddings=embeddings,
         )
     else:
         if Path(source).exists():
             raise typer.BadParameter(f"{source!r} is a file: give its --mapping YAML.")
-        report = ingest_dataset(s, source, data_dir, dry_run=dry_run, rejects_path=rejects_path, progress=True)
+        report = ingest_dataset(
+            s, source, data_dir, dry_run=dry_run, rejects_path=rejects_path, progress=True,
+            resolve=resolve, embeddings=embeddings,
+        )
     _console().print(report.render())
     share = report.rejected / max(report.rejected + report.loaded, 1)
     if share > max_reject_share:
@@ -480,6 +492,19 @@ def ingest(
             f"see {report.rejects_path}"
         )
         raise typer.Exit(1)
+
+
+@app.command("undo-merges")
+def undo_merges_cmd(
+    run_id: Annotated[str, typer.Argument(help="Resolution run id, as printed by `ingest --resolve`.")],
+    store: StoreOpt = None,
+) -> None:
+    """Undo the firm merges of one `ingest --resolve` load: the merged firms and their
+    relationships come back as the load would have written them without resolution."""
+    from chain_brain.services.loading import undo_merges
+
+    n = undo_merges(_open(store), run_id)
+    _console().print(f"undid {n:,} merge(s) of resolution run {run_id}")
 
 
 @app.command()
@@ -513,11 +538,12 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
     store: StoreOpt = None,
+    workers: Annotated[int, typer.Option(help="Server processes on the port (rate limits count per process).")] = 1,
 ) -> None:
     """Serve the HTTP API (OpenAPI at /docs) on the store."""
     from chain_brain.api import serve as run
 
-    run(_settings(store), host=host, port=port)
+    run(_settings(store), host=host, port=port, workers=workers)
 
 
 @app.command()

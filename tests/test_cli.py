@@ -106,3 +106,16 @@ def test_strengthen_funds_stock_at_the_chain_lead(sample_store, cli) -> None:
     # Apple holds 2 weeks of stock and is the weakest node; one more week lifts it to 3
     assert "weakest time to survive 2.0 -> 3.0 weeks" in out
     assert len(sample_store.list_runs("strengthening")) == 1
+
+
+def test_strengthen_against_the_worst_loss_and_a_bad_objective(sample_store, cli) -> None:
+    args = ["strengthen", "--budget", "5", "--store", sample_store.uri, "--focus", "apple:apple-inc",
+            "--tiers", "1", "--as-of", "2022-06-30", "--no-twins"]
+    code, out, err = cli(*args, "--objective", "min_worst_loss")
+    assert code == 0, err
+    assert "worst single-node loss" in out
+    (run,) = sample_store.list_runs("strengthening")
+    assert run.summary["objective"] == "min_worst_loss"
+    assert run.summary["worst_loss_after"] <= run.summary["worst_loss_before"]
+    code, _, err = cli(*args, "--objective", "cheapest")
+    assert code == 2 and "cheapest" in err

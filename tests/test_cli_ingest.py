@@ -87,3 +87,48 @@ def test_wrong_encoding_names_the_file(tmp_path: Path, cli) -> None:
     code, _, err = cli("ingest", str(path), "--mapping", str(MAPPINGS / "firms_zh.yaml"), "--store", str(tmp_path / "x.db"))
     assert code == 2
     assert "latin.csv" in err
+
+
+SURVEY_MAPPING = """
+source: supplier survey
+nodes:
+  - label: Firm
+    id: "f:{supplier_id}"
+    properties: {name: supplier}
+  - label: Firm
+    id: "f:{customer_id}"
+    properties: {name: customer}
+relationships:
+  - type: SUPPLIES
+    from: {label: Firm, id: "f:{supplier_id}"}
+    to: {label: Firm, id: "f:{customer_id}"}
+    properties: {product: product}
+"""
+
+
+def test_resolve_merges_two_spellings_and_undo_merges_restores_them(tmp_path: Path, cli) -> None:
+    db = str(tmp_path / "survey.db")
+    path = tmp_path / "survey.csv"
+    path.write_text(
+        "supplier_id,supplier,customer_id,customer,product\n"
+        '"S1","Catcher Technology Co., Ltd.",C1,Northwind Computers Inc.,chassis\n'
+        "S2,CATCHER TECHNOLOGY COMPANY LIMITED,C2,Blue Harbor Devices Corp.,housing\n",
+        encoding="utf-8",
+    )
+    mapping = tmp_path / "survey.yaml"
+    mapping.write_text(SURVEY_MAPPING, encoding="utf-8")
+    code, out, err = cli("ingest", str(path), "--mapping", str(mapping), "--store", db, "--resolve",
+                         "--rejects", str(tmp_path / "r.csv"))
+    assert code == 0, err
+    assert "1 firms merged" in out
+    store = open_store(db)
+    assert store.counts()["Firm"] == 3  # S2 merged into S1
+    run_id = store.list_runs("resolution")[0].id
+    assert run_id in out  # the report names the run that undoes it
+    code, out, err = cli("undo-merges", run_id, "--store", db)
+    assert code == 0, err
+    assert "undid 1 merge" in out
+    assert store.counts()["Firm"] == 4
+    assert store.get_node("Firm", "f:S2")["name"] == "CATCHER TECHNOLOGY COMPANY LIMITED"
+    code, _, err = cli("undo-merges", run_id, "--store", db)
+    assert code == 2 and run_id in err  # already undone: a clear error naming the run
