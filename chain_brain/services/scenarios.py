@@ -100,9 +100,13 @@ def disrupted_nodes(cn: ChainNetwork, graph: ChainGraph, spec: ScenarioSpec) -> 
             )
         out.update(hits)
     for region in spec.regions:
-        inside = (cn.nodes["region"].astype(str) == region) | (cn.nodes["country"].astype(str) == region)
+        inside = (cn.nodes["region"].astype(str) == region) | (
+            cn.nodes["country"].astype(str) == region
+        )
         if not inside.any():
-            raise NotFoundError(f"No firm or plant of this scenario's supply network lies in {region!r}.")
+            raise NotFoundError(
+                f"No firm or plant of this scenario's supply network lies in {region!r}."
+            )
         out.update(np.flatnonzero(inside.to_numpy()).tolist())
     return np.array(sorted(out), dtype=np.int64)
 
@@ -146,21 +150,27 @@ def _reallocation(
     down[idx] = True
     arc_dst = net.arc_dst
     key = np.asarray(net.bom_input, dtype=object)[net.arc_bom]
-    lost_arc = down[net.arc_src] & ~down[arc_dst] & pd.Series(key).str.startswith("product:").to_numpy()
+    lost_arc = (
+        down[net.arc_src] & ~down[arc_dst] & pd.Series(key).str.startswith("product:").to_numpy()
+    )
     info: dict[str, object] = {"costs": PLAN_COSTS}
     if not lost_arc.any():
         info["note"] = "no customer outside the disrupted set lost a supply with a known product"
         return pd.DataFrame(), pd.DataFrame(), info
     demand = (
-        pd.DataFrame({"sink": arc_dst[lost_arc], "product": key[lost_arc], "qty": cn.arc_volume[lost_arc]})
-        .groupby(["sink", "product"], as_index=False)["qty"].sum()
+        pd.DataFrame(
+            {"sink": arc_dst[lost_arc], "product": key[lost_arc], "qty": cn.arc_volume[lost_arc]}
+        )
+        .groupby(["sink", "product"], as_index=False)["qty"]
+        .sum()
     )
     offers_g = graph.offers
     local = pd.Series(np.arange(net.n_nodes), index=cn.graph_index)
     offers = pd.DataFrame(
         {
             "source": local.reindex(offers_g["node"].to_numpy()).to_numpy(),
-            "product": "product:" + pd.Series(graph.node_id[offers_g["product"].to_numpy()]).astype(str),
+            "product": "product:"
+            + pd.Series(graph.node_id[offers_g["product"].to_numpy()]).astype(str),
         }
     ).dropna()
     offers["source"] = offers["source"].astype(np.int64)
@@ -168,19 +178,32 @@ def _reallocation(
     offers = offers[~down[offers["source"].to_numpy()]].drop_duplicates()
     offers["capacity"] = spare[offers["source"].to_numpy()]
     offers = offers[(offers["capacity"] > 0) & offers["product"].isin(demand["product"])]
-    offers = offers.sort_values("capacity", ascending=False).groupby("product").head(MAX_OFFERS_PER_DEMAND)
+    offers = (
+        offers.sort_values("capacity", ascending=False)
+        .groupby("product")
+        .head(MAX_OFFERS_PER_DEMAND)
+    )
     offers = offers.reset_index(drop=True)
     products = tuple(sorted(set(demand["product"])))
     pidx = {p: i for i, p in enumerate(products)}
-    lanes = demand.reset_index().rename(columns={"index": "d"}).merge(
-        offers.reset_index().rename(columns={"index": "o"}), on="product", suffixes=("_d", "_o")
+    lanes = (
+        demand.reset_index()
+        .rename(columns={"index": "d"})
+        .merge(
+            offers.reset_index().rename(columns={"index": "o"}), on="product", suffixes=("_d", "_o")
+        )
     )
     lanes = lanes[lanes["source"] != lanes["sink"]]
     existing = set(zip(net.arc_src.tolist(), arc_dst.tolist(), strict=True))
     country = cn.nodes["country"].astype(object).to_numpy()
-    is_existing = np.array([(s, t) in existing for s, t in zip(lanes["source"], lanes["sink"], strict=True)], dtype=bool)
+    is_existing = np.array(
+        [(s, t) in existing for s, t in zip(lanes["source"], lanes["sink"], strict=True)],
+        dtype=bool,
+    )
     cross = country[lanes["source"].to_numpy()] != country[lanes["sink"].to_numpy()]
-    cost = np.where(is_existing, PLAN_COSTS["existing"], PLAN_COSTS["new"]) + np.where(cross, PLAN_COSTS["cross_border"], 0.0)
+    cost = np.where(is_existing, PLAN_COSTS["existing"], PLAN_COSTS["new"]) + np.where(
+        cross, PLAN_COSTS["cross_border"], 0.0
+    )
     periods = max(int(np.ceil(weeks)), 1)
     problem = ReallocationProblem(
         products=products,
@@ -241,8 +264,8 @@ def run_scenario(
     idx = disrupted_nodes(cn, graph, spec)
     step(0.3, "solving time-to-recover and time-to-survive")
     solver = DisruptionSolver(cn.network)
-    loss = solver.loss(idx.tolist(), spec.ttr_weeks)
     tts = solver.time_to_survive(idx.tolist())
+    loss = solver.loss(idx.tolist(), spec.ttr_weeks, tts=tts)  # 0 with no solve if tts >= ttr
     total_demand = float(cn.network.demand.sum() * spec.ttr_weeks)
     impact = _impact(cn, idx, spec.ttr_weeks)
     tables: dict[str, pd.DataFrame] = {
@@ -262,7 +285,9 @@ def run_scenario(
         step(0.5, "sweeping every node")
         report = sweep_disruptions(cn.network, cn.ttr, progress=False)
         sweep = report.to_frame().rename(columns={"scenario": "node"})
-        info = cn.nodes[["id", "label", "name", "country", "region", "capacity_source", "ttr_source"]]
+        info = cn.nodes[
+            ["id", "label", "name", "country", "region", "capacity_source", "ttr_source"]
+        ]
         tables["nodes"] = sweep.merge(info, left_on="node", right_on="id").drop(columns=["id"])
     step(0.9, "saving")
     summary: dict[str, object] = {
@@ -319,7 +344,19 @@ def get_scenario(store: GraphStore, run_id: str) -> RunRecord:
 def compare_scenarios(store: GraphStore, run_a: str, run_b: str) -> pd.DataFrame:
     """Side by side: the headline figures of two stored scenarios."""
     a, b = get_scenario(store, run_a), get_scenario(store, run_b)
-    keys = ["name", "disrupted_nodes", "ttr_weeks", "loss", "lost_share", "tts_weeks", "needs_attention"]
+    keys = [
+        "name",
+        "disrupted_nodes",
+        "ttr_weeks",
+        "loss",
+        "lost_share",
+        "tts_weeks",
+        "needs_attention",
+    ]
     return pd.DataFrame(
-        {"figure": keys, run_a: [a.summary.get(k) for k in keys], run_b: [b.summary.get(k) for k in keys]}
+        {
+            "figure": keys,
+            run_a: [a.summary.get(k) for k in keys],
+            run_b: [b.summary.get(k) for k in keys],
+        }
     )
