@@ -20,7 +20,13 @@ its loss divided by the worst loss of the sweep.
 Two ways to solve are provided: :func:`build_ttr_model` / :func:`build_tts_model` declare the
 models readably in Pyomo (used in tests as the reference), and :func:`sweep_disruptions`
 translates each model once into a HiGHS LP (CSC matrix) and, per scenario, only changes
-bounds and re-solves from the undisrupted optimal basis.
+bounds and re-solves from the undisrupted optimal basis.  Before a full re-solve, exact
+shortcuts answer most scenarios of a sweep: a node idle in some optimal undisrupted plan
+keeps the undisrupted TTS (:meth:`DisruptionSolver.find_idle_nodes`); disrupted sinks have
+closed forms; a TTS at least the recovery time means no TTR loss; and the TTS LP restricted to
+the part of the network the disruption reaches, with an optimality proof from LP duality
+(:class:`optimizers.restricted.RestrictedLP`), falling back to the full LP when that part
+grows large.
 
 References
 ----------
@@ -46,6 +52,7 @@ from tqdm.auto import tqdm
 
 from graph_schema.errors import ValidationError
 from optimizers.network import BoolArray, FloatArray, SupplyNetwork
+from optimizers.restricted import RestrictedLP
 from optimizers.status import check_highs_status, check_pyomo_result, new_highs
 
 if TYPE_CHECKING:  # heavy imports stay lazy: worker processes start faster
@@ -308,6 +315,7 @@ class DisruptionSolver:
         self.closed_form_solves = 0  # scenarios answered by :meth:`_sink_tau` / ``_sink_loss``
         self.skipped_by_tts = 0  # TTR losses known to be 0 from the scenario's TTS
         self.lp_solves = 0  # full LP re-solves
+        self.local_solves = 0  # TTS answered by :class:`RestrictedLP` with its optimality proof
 
         # TTR columns [u, y, l]; rows [shared, demand]: u_j + l_j >= d_j t - s_j
         dem = sp.coo_matrix(
@@ -368,6 +376,7 @@ class DisruptionSolver:
         )
         _pass_lp(self._tts, *self._tts_lp)
         self._tts.run()
+        self._tts_local: RestrictedLP | None = None
         self._tts_base_infeasible = (
             self._tts.getModelStatus() == highspy.HighsModelStatus.kInfeasible
         )
@@ -379,7 +388,21 @@ class DisruptionSolver:
             check_highs_status(self._tts, "time-to-survive LP of the undisrupted network")
             self._tts_basis = self._tts.getBasis()
             self._tts_base_obj = float(self._tts.getInfo().objective_function_value)
-            self._tts_base_u = np.asarray(self._tts.getSolution().col_value)[:n].copy()
+            sol = self._tts.getSolution()
+            self._tts_base_u = np.asarray(sol.col_value)[:n].copy()
+            mat, cost, col_lower, col_upper, row_lower, row_upper = self._tts_lp
+            self._tts_local = RestrictedLP(
+                sp.csc_matrix(mat),
+                sp.csr_matrix(mat),
+                cost,
+                col_lower,
+                col_upper,
+                row_lower,
+                row_upper,
+                np.asarray(sol.col_value),
+                np.asarray(sol.row_dual),
+                loosening_col=tau,
+            )
         # Nodes idle in some optimal plan of the undisrupted TTS LP (the base one, then every
         # scenario's plan that reached the base optimum): disrupting such a node alone
         # leaves that plan feasible, hence optimal, so its TTS is the base TTS.
@@ -524,6 +547,11 @@ class DisruptionSolver:
         if self._sink[idx].all():
             self.closed_form_solves += 1
             return self._as_tts(self._sink_tau(idx))
+        if self._tts_local is not None:  # the part of the LP the disruption reaches, proved
+            tau = self._tts_local.solve(idx)
+            if tau is not None:
+                self.local_solves += 1
+                return self._as_tts(tau)
         h = self._tts
         h.setBasis(self._tts_basis)
         h.changeColsBounds(idx.size, idx, np.zeros(idx.size), np.zeros(idx.size))
