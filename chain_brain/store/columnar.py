@@ -9,9 +9,11 @@ distinct values dictionary-encoded, LZ4-compressed buffers) in the table
 taken at.  Reading it back decodes whole columns at once.
 
 The SQL tables stay the system of record: the copy is written in the transaction that
-makes it valid, deleted in every transaction that changes the graph (see
-``chain_brain.store.embedded._bump_revision``) and never served unless its revision is the
-store's current one, so a rolled-back write leaves the copy exactly as it was.
+makes it valid, patched (only the frames a small upsert touches, see :func:`cached_parts`,
+:func:`load_part` and :func:`patch_cached`) or deleted in every transaction that changes the
+graph (see ``chain_brain.store.embedded._bump_revision``) and never served unless its
+revision is the store's current one, so a rolled-back write leaves the copy exactly as it
+was.
 
 References
 ----------
@@ -22,7 +24,8 @@ https://arrow.apache.org/docs/format/Columnar.html
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 import pandas as pd
 import pyarrow as pa
@@ -31,7 +34,17 @@ import pyarrow.compute as pc
 from graph_schema.frames import GraphData, NodeFrame, RelFrame
 from graph_schema.model import NodeLabel, PropType, RelType, node_schema, rel_schema
 
-__all__ = ["CACHE_TABLE", "create_cache_table", "drop_cached", "load_cached", "save_cached"]
+__all__ = [
+    "CACHE_TABLE",
+    "CachedPart",
+    "cached_parts",
+    "create_cache_table",
+    "drop_cached",
+    "load_cached",
+    "load_part",
+    "patch_cached",
+    "save_cached",
+]
 
 CACHE_TABLE = "snapshot_cache"
 _CHUNK_ROWS = 1 << 20  # rows per stored blob: keeps each far below SQLite's 1 GB limit
@@ -143,6 +156,70 @@ def load_cached(conn: sqlite3.Connection | sqlite3.Cursor, revision: int) -> Gra
         return _graph(parts)
     except (pa.ArrowException, ValueError):  # unreadable copy: the caller reads the tables
         return None
+
+
+@dataclass(frozen=True)
+class CachedPart:
+    """One frame of the copy: its position, kind (``node`` or ``rel``) and labels."""
+
+    part: int
+    kind: str
+    name: str
+    src_label: str | None
+    dst_label: str | None
+
+
+def cached_parts(cur: sqlite3.Cursor, revision: int) -> list[CachedPart] | None:
+    """The frames of the copy taken at ``revision`` (without their data), in stored order;
+    None when there is no copy of that revision."""
+    try:
+        rows = cur.execute(
+            f"SELECT part, kind, name, src_label, dst_label, min(revision), max(revision) "
+            f"FROM {CACHE_TABLE} GROUP BY part ORDER BY part"
+        ).fetchall()
+    except sqlite3.OperationalError:
+        return None
+    if not rows or any(r[5] != revision or r[6] != revision for r in rows):
+        return None
+    return [CachedPart(*r[:5]) for r in rows]
+
+
+def load_part(cur: sqlite3.Cursor, part: CachedPart) -> pd.DataFrame:
+    """The data of one frame of the copy, as :func:`load_cached` gives it.
+
+    Raises ``pyarrow.ArrowException`` or ``ValueError`` when it cannot be read."""
+    blobs = [
+        r[0]
+        for r in cur.execute(
+            f"SELECT data FROM {CACHE_TABLE} WHERE part = ? ORDER BY chunk", (part.part,)
+        )
+    ]
+    if part.kind == "node":
+        props = node_schema(NodeLabel(part.name)).props
+    else:
+        props = rel_schema(RelType(part.name)).props
+    return _decode(blobs, [p.name for p in props if p.type is PropType.LIST])
+
+
+def patch_cached(
+    cur: sqlite3.Cursor, frames: Mapping[CachedPart, pd.DataFrame], revision: int
+) -> bool:
+    """Replace the data of the given frames of the copy and tag the whole copy with
+    ``revision`` (inside the transaction that changed the graph).
+
+    Returns False, leaving no copy, when a frame cannot be stored column-wise."""
+    rows: list[tuple[int, int, str, str, str | None, str | None, int, bytes]] = []
+    for part, frame in frames.items():
+        blobs = _encode(frame)
+        if blobs is None:
+            drop_cached(cur)
+            return False
+        meta = (part.kind, part.name, part.src_label, part.dst_label)
+        rows.extend((part.part, chunk, *meta, revision, blob) for chunk, blob in enumerate(blobs))
+    cur.executemany(f"DELETE FROM {CACHE_TABLE} WHERE part = ?", [(p.part,) for p in frames])
+    cur.executemany(f"INSERT INTO {CACHE_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    cur.execute(f"UPDATE {CACHE_TABLE} SET revision = ?", (revision,))
+    return True
 
 
 def _graph(parts: dict[int, list[tuple]]) -> GraphData:

@@ -9,12 +9,15 @@ so a failed write leaves the file as it was.  The journal is SQLite's write-ahea
 
 Whole-graph snapshots are served from a columnar copy kept in the same file
 (:mod:`chain_brain.store.columnar`), valid for one store revision: a first write into an
-empty store stores it in its own transaction; otherwise the first whole read after a
-change reads the tables and stores it.
+empty store stores it in its own transaction; a small upsert patches the frames it touches
+in its own transaction (the touched rows re-read from the tables, so the copy gets exactly
+their upsert semantics); a large upsert, ``delete_source``, ``delete_snapshot`` and
+``clear`` drop it, and the first whole read after them reads the tables and stores it.
 """
 
 from __future__ import annotations
 
+import bisect
 import gc
 import io
 import json
@@ -30,7 +33,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from chain_brain.store.base import RunRecord, Scope, WriteResult
-from chain_brain.store.columnar import create_cache_table, drop_cached, load_cached, save_cached
+from chain_brain.store.columnar import (
+    CachedPart,
+    cached_parts,
+    create_cache_table,
+    drop_cached,
+    load_cached,
+    load_part,
+    patch_cached,
+    save_cached,
+)
 from chain_brain.store.scope import EdgeRow, apply_scope, read_scoped
 from graph_schema.errors import NotFoundError, StoreError, StoreUnavailableError, ValidationError
 from graph_schema.frames import (
@@ -259,6 +271,80 @@ def _gc_paused() -> Iterator[None]:
 
 
 _BULK_ROWS = 20_000  # an empty table receiving more rows gets its indexes built after the load
+# a write touching more rows of a frame than both of these drops the columnar copy instead of
+# patching it (patching decodes and re-encodes the frame; past this share a later whole
+# read of the tables is the cheaper way to rebuild it)
+_PATCH_SHARE = 0.2
+_PATCH_MIN_ROWS = 1_000
+
+
+def _too_many(touched: int, rows: int) -> bool:
+    return touched > _PATCH_MIN_ROWS and touched > _PATCH_SHARE * rows
+
+
+def _text_names(columns: Collection[str], props: Sequence[Prop]) -> list[str]:
+    """The columns SQLite returns as text (or NULL): strings, dates, ids, provenance."""
+    kinds = {p.name: p.type for p in (*props, *PROVENANCE)}
+    return [c for c in columns if kinds.get(c, PropType.STR) in (PropType.STR, PropType.DATE)]
+
+
+def _read_dtypes(
+    df: pd.DataFrame, props: Sequence[Prop], set_in_table: dict[str, bool] | None = None
+) -> pd.DataFrame:
+    """``df`` with the text columns typed as a whole-table read types them: pandas ``str``
+    when any cell of the column is set in the table (by default: in ``df``; a relationship
+    table is read whole, then split by labels), else ``object`` cells of None."""
+    fixed: dict[str, pd.Series] = {}
+    for c in _text_names(df.columns, props):
+        col = df[c]
+        if col.notna().any() if set_in_table is None else set_in_table[c]:
+            if col.dtype != "str":
+                fixed[c] = col.astype("str")
+        elif col.dtype != object or any(v is not None for v in col):
+            fixed[c] = pd.Series([None] * len(col), dtype=object, index=df.index)
+    return df.assign(**fixed) if fixed else df
+
+
+def _rel_dtypes(
+    rel_type: RelType,
+    frames: dict[CachedPart, tuple[pd.DataFrame, pd.DataFrame]],
+    *,
+    every_pair: bool,
+) -> dict[CachedPart, pd.DataFrame] | None:
+    """The patched (old, new) frames of one relationship type with their text columns
+    typed as a read of the whole table types them (``str`` when any row of any pair has a
+    value); None when that may change for a pair the write did not touch (a first value
+    of a column, or perhaps the last one set to NULL): the caller then drops the copy."""
+    props = REL_SCHEMAS[rel_type].props
+    first_old = next(iter(frames.values()))[0]
+    set_in_table: dict[str, bool] = {}
+    for c in _text_names(first_old.columns, props):
+        was = first_old[c].dtype != object  # the copy is a whole-table read: str iff any value
+        now = any(new[c].notna().any() for _, new in frames.values())
+        if not every_pair:
+            if was and not now:
+                if any(old[c].notna().any() for old, _ in frames.values()):
+                    return None  # the values the write removed may have been the last
+                now = True  # the values are in the pairs the write did not touch
+            if now != was:
+                return None
+        set_in_table[c] = now
+    return {part: _read_dtypes(new, props, set_in_table) for part, (_, new) in frames.items()}
+
+
+class _PkKeys:
+    """The (src, dst, key) of a relationship frame in primary-key order, as a sequence
+    :mod:`bisect` can search (Python compares strings by code point, i.e. in the bytewise
+    UTF-8 order of SQLite's BINARY collation)."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.cols = [pa.array(frame[c], from_pandas=True) for c in ("src", "dst", "key")]
+
+    def __len__(self) -> int:
+        return len(self.cols[0])
+
+    def __getitem__(self, i: int) -> tuple[object, ...]:
+        return tuple(c[i].as_py() for c in self.cols)
 
 
 class EmbeddedStore:
@@ -405,6 +491,7 @@ class EmbeddedStore:
             try:
                 with self._tx() as cur:
                     first = self._graph_is_empty(cur)
+                    before = _revision(cur)
                     rebuild = self._drop_indexes_for_bulk(cur, nodes, rels)
                     for nf in nodes:
                         self._upsert_nodes(cur, nf)
@@ -421,16 +508,160 @@ class EmbeddedStore:
                         )
                     for statement in rebuild:  # same transaction: all or nothing still
                         cur.execute(statement)
-                    revision = _bump_revision(cur)
+                    patch = None if first else self._patched_copy(cur, before, nodes, rels)
+                    revision = _bump_revision(cur, keep_copy=patch is not None)
                     if first:  # the frames at hand are the whole graph: keep its copy
                         whole = self._as_read(cur, nodes, rels)
                         if whole is not None:
                             save_cached(cur, whole, revision)
+                    elif patch is not None:
+                        patch_cached(cur, patch, revision)
             except sqlite3.Error as exc:
                 raise StoreError(
                     f"Write to {self.uri!r} failed and was rolled back: {exc}"
                 ) from exc
         return result
+
+    def _patched_copy(
+        self, cur: sqlite3.Cursor, revision: int, nodes: list[NodeFrame], rels: list[RelFrame]
+    ) -> dict[CachedPart, pd.DataFrame] | None:
+        """The frames of the columnar copy taken at ``revision`` that the upsert of
+        ``nodes`` and ``rels`` (already executed in ``cur``'s transaction) changed, each
+        patched with its touched rows re-read from the tables; None when there is no such
+        copy, a touched frame is missing from it (a new pair of labels), a write is large
+        against a frame or anything else is unusual: the caller then drops the copy."""
+        parts = cached_parts(cur, revision)
+        if parts is None:
+            return None
+        node_ids: dict[NodeLabel, list[object]] = {}
+        for nf in nodes:
+            if len(nf):
+                node_ids.setdefault(nf.label, []).extend(nf.data["id"].tolist())
+        rel_keys: dict[tuple[RelType, NodeLabel, NodeLabel], list[tuple[object, ...]]] = {}
+        for rf in rels:
+            if len(rf):
+                key = rf.data["key"] if "key" in rf.data.columns else pd.Series([""] * len(rf))
+                rel_keys.setdefault((rf.type, rf.src_label, rf.dst_label), []).extend(
+                    zip(rf.data["src"].tolist(), rf.data["dst"].tolist(), key.tolist(), strict=True)
+                )
+        out: dict[CachedPart, pd.DataFrame] = {}
+        try:
+            for label, ids in node_ids.items():
+                part = next((p for p in parts if p.kind == "node" and p.name == label.value), None)
+                frame = None if part is None else self._patched_nodes(cur, part, label, ids)
+                if part is None or frame is None:
+                    return None
+                out[part] = frame
+            by_type: dict[RelType, dict[CachedPart, tuple[pd.DataFrame, pd.DataFrame]]] = {}
+            for (rel_type, sl, dl), keys in rel_keys.items():
+                part = next(
+                    (
+                        p
+                        for p in parts
+                        if p.kind == "rel"
+                        and (p.name, p.src_label, p.dst_label)
+                        == (rel_type.value, sl.value, dl.value)
+                    ),
+                    None,
+                )
+                pair = None if part is None else self._patched_rels(cur, part, rel_type, keys)
+                if part is None or pair is None:
+                    return None
+                by_type.setdefault(rel_type, {})[part] = pair
+            for rel_type, frames in by_type.items():
+                n_parts = sum(1 for p in parts if p.kind == "rel" and p.name == rel_type.value)
+                typed = _rel_dtypes(rel_type, frames, every_pair=len(frames) == n_parts)
+                if typed is None:
+                    return None
+                out.update(typed)
+        except (ValueError, TypeError, KeyError, IndexError, pa.ArrowException):
+            return None
+        return out
+
+    def _patched_nodes(
+        self, cur: sqlite3.Cursor, part: CachedPart, label: NodeLabel, ids: list[object]
+    ) -> pd.DataFrame | None:
+        """Node frame ``part`` of the copy with the rows of ``ids`` as the table now holds
+        them: updated rows in place, new rows appended in rowid order (a table scan's)."""
+        unique = list(dict.fromkeys(ids))
+        if any(not isinstance(i, str) for i in unique):
+            return None
+        old = load_part(cur, part)
+        if _too_many(len(unique), len(old)):
+            return None
+        schema = node_schema(label)
+        cols = ["id", *schema.prop_names, *PROVENANCE_COLUMNS]
+        names = ", ".join(f'"{c}"' for c in cols)
+        rows = cur.execute(  # one JSON parameter: no limit on the number of ids
+            f'SELECT rowid, {names} FROM "{_node_table(label)}" '
+            "WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(unique, ensure_ascii=False),),
+        ).fetchall()
+        if len(rows) != len(unique):
+            return None
+        rows.sort(key=lambda r: r[0])
+        new = _typed_nodes(_frame([r[1:] for r in rows], cols), label)
+        at = pd.Index(old["id"])
+        if not at.is_unique:
+            return None
+        n = len(old)
+        pos = at.get_indexer(pd.Index(new["id"]))
+        hit = pos >= 0
+        order = np.arange(n)
+        order[pos[hit]] = n + np.flatnonzero(hit)
+        order = np.concatenate([order, n + np.flatnonzero(~hit)])
+        return self._merged(old, new, order, schema.props)
+
+    def _patched_rels(
+        self, cur: sqlite3.Cursor, part: CachedPart, rel_type: RelType, keys: list[tuple]
+    ) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+        """Relationship frame ``part`` of the copy, and the frame with the rows of ``keys``
+        (src, dst, key) as the table now holds them, in primary-key order (a table scan's);
+        text columns not typed yet (see :func:`_rel_dtypes`)."""
+        unique = list(dict.fromkeys(keys))
+        if any(not all(isinstance(v, str) for v in k) for k in unique):
+            return None
+        old = load_part(cur, part)
+        if _too_many(len(unique), len(old)):
+            return None
+        schema = REL_SCHEMAS[rel_type]
+        cols = [*_REL_ENDS, *schema.prop_names, *PROVENANCE_COLUMNS]
+        names = ", ".join(f't."{c}"' for c in cols)
+        rows = cur.execute(  # primary-key look-ups driven by one JSON parameter
+            f'SELECT {names} FROM json_each(?) AS j CROSS JOIN "{_rel_table(rel_type)}" AS t '
+            "ON t.src_label = ? AND t.src = json_extract(j.value, '$[0]') "
+            "AND t.dst_label = ? AND t.dst = json_extract(j.value, '$[1]') "
+            "AND t.key = json_extract(j.value, '$[2]')",
+            (json.dumps(unique, ensure_ascii=False), part.src_label, part.dst_label),
+        ).fetchall()
+        if len(rows) != len(unique):
+            return None
+        raw = _typed_rels(_frame(rows, cols), rel_type).drop(columns=["src_label", "dst_label"])
+        ends = NodeLabel(part.src_label or ""), NodeLabel(part.dst_label or "")
+        new = _pk_sorted(RelFrame(rel_type, *ends, raw)).data
+        seq = _PkKeys(old)
+        n = len(old)
+        order = np.arange(n)
+        at: list[int] = []
+        inserted: list[int] = []
+        for j, k in enumerate(_PkKeys(new)[i] for i in range(len(new))):
+            p = bisect.bisect_left(seq, k)  # type: ignore[call-overload]
+            if p < n and seq[p] == k:
+                order[p] = n + j
+            else:
+                at.append(p)
+                inserted.append(n + j)
+        order = np.insert(order, at, inserted)
+        both = pd.concat([old, new[old.columns]], ignore_index=True)
+        return old, both.take(order).reset_index(drop=True)
+
+    @staticmethod
+    def _merged(
+        old: pd.DataFrame, new: pd.DataFrame, order: np.ndarray, props: Sequence[Prop]
+    ) -> pd.DataFrame:
+        """Rows ``order`` of ``old`` followed by ``new``, typed as a whole-table read."""
+        both = pd.concat([old, new[old.columns]], ignore_index=True)
+        return _read_dtypes(both.take(order).reset_index(drop=True), props)
 
     def _graph_is_empty(self, cur: sqlite3.Cursor) -> bool:
         tables = [_node_table(label) for label in NODE_SCHEMAS]
@@ -613,9 +844,13 @@ class EmbeddedStore:
         return removed
 
     def delete_source(self, source: str) -> int:
+        """Delete the nodes (with their relationships) and relationships of ``source``;
+        drops the columnar copy (the next whole read reads the tables and stores it)."""
         return self._delete_where("source", source)
 
     def delete_snapshot(self, snapshot: str) -> int:
+        """Delete the nodes (with their relationships) and relationships of ``snapshot``;
+        drops the columnar copy (the next whole read reads the tables and stores it)."""
         return self._delete_where("snapshot", snapshot)
 
     # ------------------------------------------------------------------ reads
@@ -832,6 +1067,7 @@ class EmbeddedStore:
             cur.execute("DELETE FROM run_tables WHERE kind = ? AND run_id = ?", (kind, run_id))
 
     def clear(self) -> None:
+        """Delete the whole graph and all runs (and the columnar copy)."""
         with self._lock:
             self._ensure_init()
             with self._tx() as cur:
@@ -952,14 +1188,16 @@ def _revision(cur: sqlite3.Cursor) -> int:
     return 0 if got is None else int(got[0])
 
 
-def _bump_revision(cur: sqlite3.Cursor) -> int:
+def _bump_revision(cur: sqlite3.Cursor, *, keep_copy: bool = False) -> int:
     """Count one committed change to the graph, inside the transaction that makes it, and
-    drop the columnar copy of the previous revision; return the new revision."""
+    drop the columnar copy of the previous revision (unless ``keep_copy``: the caller
+    patches it to the new revision in the same transaction); return the new revision."""
     cur.execute(
         "INSERT INTO meta(key, value) VALUES ('revision', '1') "
         "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
     )
-    drop_cached(cur)
+    if not keep_copy:
+        drop_cached(cur)
     return _revision(cur)
 
 

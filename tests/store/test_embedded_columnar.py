@@ -116,13 +116,14 @@ def test_copy_is_never_stale(tmp_path: Path) -> None:
         extra = pd.DataFrame({"id": ["F9"], "name": ["Late"]})
         extra = with_provenance(extra, source="late", snapshot="s2")
         store.write(GraphData([NodeFrame("Firm", extra)]))
-        assert _copy_revisions(store.path) == []  # the change dropped the old copy
+        assert _copy_revisions(store.path) == [store.revision()]  # patched, not stale
         after_write = store.snapshot()
         assert "F9" in set(after_write.node_table("Firm")["id"])
         assert _copy_revisions(store.path) == [store.revision()]
         _assert_same(store.snapshot(), _from_tables(store))
 
         assert store.delete_source("late") == 1
+        assert _copy_revisions(store.path) == []  # deletes drop the copy
         assert "F9" not in set(store.snapshot().node_table("Firm")["id"])
         store.clear()
         assert not any(store.snapshot().counts().values())
@@ -141,6 +142,7 @@ def test_failed_write_keeps_copy(tmp_path: Path) -> None:
         assert store.revision() == revision
         assert _copy_revisions(store.path) == [revision]
         _assert_same(store.snapshot(), before)
+        _assert_same(_from_tables(store), before)
 
 
 def test_failed_first_write_stores_no_copy(tmp_path: Path) -> None:
@@ -171,3 +173,159 @@ def test_unreadable_copy_falls_back_to_tables(tmp_path: Path) -> None:
         got = store.snapshot()
         assert sorted(got.node_table("Firm")["id"]) == ["F1", "F2", "F3"]
         _assert_same(got, _from_tables(store))
+
+
+def _prov(d: pd.DataFrame, source: str = "patch") -> pd.DataFrame:
+    return with_provenance(d, source=source, snapshot="s9", loaded_at="2026-02-01T00:00:00Z")
+
+
+def _small_write(store: EmbeddedStore) -> GraphData:
+    """New and partially updated nodes and relationships, built from what the store holds:
+    the first firm renamed (its other properties kept), two new firms, the first SUPPLIES
+    row of each pair with a new volume (its other properties kept) and two new SUPPLIES
+    rows (one sorting first, one last in primary-key order), a first Country."""
+    whole = store.snapshot()
+    firms = whole.node_table("Firm")
+    first = firms["id"].iloc[0]
+    nodes = [
+        NodeFrame("Firm", _prov(pd.DataFrame({"id": [first], "name": ["Renamed 改"]}))),
+        NodeFrame(
+            "Firm",
+            _prov(
+                pd.DataFrame(
+                    {"id": ["~last", "!first"], "name": ["Z", "A"], "country": [None, "DEU"]}
+                )
+            ),
+        ),
+        NodeFrame("Country", _prov(pd.DataFrame({"id": ["ZZB"], "name_en": ["Patch-land"]}))),
+    ]
+    rels = []
+    for rf in whole.rel_frames("SUPPLIES"):
+        row = rf.data.iloc[[0]][["src", "dst", "key"]].reset_index(drop=True)
+        rels.append(RelFrame("SUPPLIES", rf.src_label, rf.dst_label, _prov(row.assign(volume=7.5))))
+    new = pd.DataFrame(
+        {"src": ["!first", "~last"], "dst": ["~last", first], "volume": [1.0, np.nan]}
+    )
+    rels.append(RelFrame("SUPPLIES", "Firm", "Firm", _prov(new)))
+    return GraphData(nodes, rels)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [_mixed(), generate(n_firms=300, n_edges=3_000, n_industries=20, n_chains=3, seed=5)],
+    ids=["mixed", "synthetic"],
+)
+def test_small_write_patches_copy_equal_to_tables(tmp_path: Path, data: GraphData) -> None:
+    with EmbeddedStore(tmp_path / "g.db") as store:
+        store.write(data)
+        before = store.snapshot()
+        change = _small_write(store)
+        store.write(change)
+        assert _copy_revisions(store.path) == [store.revision()]
+        patched = store.snapshot()
+        firms = patched.node_table("Firm").set_index("id")
+        first = change.nodes[0].data["id"].iloc[0]
+        assert firms.loc[first, "name"] == "Renamed 改"
+        old = before.node_table("Firm").set_index("id")
+        # partial update: the properties the write left out are kept
+        pd.testing.assert_series_equal(
+            firms.loc[first].drop(["name", "source", "snapshot", "loaded_at"]),
+            old.loc[first].drop(["name", "source", "snapshot", "loaded_at"]),
+        )
+        assert firms.loc["!first", "country"] == "DEU"
+        assert len(firms) == len(old) + 2
+        sup = pd.concat([f.data for f in patched.rel_frames("SUPPLIES")], ignore_index=True)
+        old_sup = pd.concat([f.data for f in before.rel_frames("SUPPLIES")], ignore_index=True)
+        assert len(sup) == len(old_sup) + 2
+        for rf in change.rels[:-1]:
+            src, dst = rf.data["src"].iloc[0], rf.data["dst"].iloc[0]
+            hit = sup[(sup["src"] == src) & (sup["dst"] == dst)]
+            was = old_sup[(old_sup["src"] == src) & (old_sup["dst"] == dst)]
+            assert hit["volume"].tolist()[:1] == [7.5]
+            assert hit["product"].isna().tolist()[:1] == was["product"].isna().tolist()[:1]
+            assert hit["product"].dropna().tolist()[:1] == was["product"].dropna().tolist()[:1]
+        assert patched.node_table("Country")["name_en"].tolist()[-1] == "Patch-land"
+        _assert_same(patched, _from_tables(store))
+
+
+def test_copy_patched_twice_stays_equal(tmp_path: Path) -> None:
+    with EmbeddedStore(tmp_path / "g.db") as store:
+        store.write(_mixed())
+        store.write(_small_write(store))
+        again = pd.DataFrame(
+            {"id": ["F2", "F4"], "name": ["Beta 2", "D"], "country": ["FRA", None]}
+        )
+        store.write(GraphData([NodeFrame("Firm", _prov(again, "again"))]))
+        assert _copy_revisions(store.path) == [store.revision()]
+        patched = store.snapshot()
+        firms = patched.node_table("Firm").set_index("id")
+        assert firms.loc["F2", "country"] == "FRA"
+        assert firms.loc["F2", "aliases"] == ["B", "β"]  # not written: kept
+        assert firms.index[-1] == "F4"
+        _assert_same(patched, _from_tables(store))
+
+
+def test_failed_patching_write_keeps_old_copy(tmp_path: Path) -> None:
+    with EmbeddedStore(tmp_path / "g.db") as store:
+        store.write(_mixed())
+        revision = store.revision()
+        before = store.snapshot()
+        change = _small_write(store)
+        bad = RelFrame(
+            "OWNS", "Firm", "Firm", _prov(pd.DataFrame({"src": ["ghost"], "dst": ["F1"]}))
+        )
+        with pytest.raises(ValidationError, match="ghost"):
+            store.write(GraphData(change.nodes, [*change.rels, bad]))
+        assert store.revision() == revision
+        assert _copy_revisions(store.path) == [revision]
+        _assert_same(store.snapshot(), before)
+        _assert_same(_from_tables(store), before)
+
+
+def test_large_write_or_new_frame_drops_copy(tmp_path: Path) -> None:
+    with EmbeddedStore(tmp_path / "g.db") as store:
+        store.write(_mixed())
+        many = pd.DataFrame({"id": [f"C{i:04d}" for i in range(1_001)], "name_en": "x"})
+        store.write(GraphData([NodeFrame("Country", _prov(many))]))  # > 20 % of the frame
+        assert _copy_revisions(store.path) == []
+        store.snapshot()
+        assert _copy_revisions(store.path) == [store.revision()]
+        owns = RelFrame("OWNS", "Firm", "Firm", _prov(pd.DataFrame({"src": ["F1"], "dst": ["F2"]})))
+        store.write(GraphData([], [owns]))  # no OWNS frame in the copy yet
+        assert _copy_revisions(store.path) == []
+        got = store.snapshot()
+        assert [len(f) for f in got.rel_frames("OWNS")] == [1]
+        assert len(got.node_table("Country")) == 1_001
+        _assert_same(got, _from_tables(store))
+
+
+def test_first_value_of_a_relationship_column_drops_copy(tmp_path: Path) -> None:
+    """A read of the whole SUPPLIES table types ``unit`` as text in every pair once one row
+    has a unit: a write giving Firm->Firm its first unit falls back (the untouched
+    Plant->Firm frame would change dtype too)."""
+    with EmbeddedStore(tmp_path / "g.db") as store:
+        store.write(_mixed())
+        unit = pd.DataFrame({"src": ["F1"], "dst": ["F2"], "unit": ["t"]})
+        store.write(GraphData([], [RelFrame("SUPPLIES", "Firm", "Firm", _prov(unit))]))
+        assert _copy_revisions(store.path) == []
+        got = store.snapshot()
+        assert [str(f.data["unit"].dtype) for f in got.rel_frames("SUPPLIES")] == ["str", "str"]
+        _assert_same(got, _from_tables(store))
+        # a later write of a unit to both pairs patches them
+        both = [
+            RelFrame(
+                "SUPPLIES",
+                "Firm",
+                "Firm",
+                _prov(pd.DataFrame({"src": ["F2"], "dst": ["F3"], "unit": ["kg"]})),
+            ),
+            RelFrame(
+                "SUPPLIES",
+                "Plant",
+                "Firm",
+                _prov(pd.DataFrame({"src": ["P1"], "dst": ["F1"], "unit": ["t"]})),
+            ),
+        ]
+        store.write(GraphData([], both))
+        assert _copy_revisions(store.path) == [store.revision()]
+        _assert_same(store.snapshot(), _from_tables(store))
