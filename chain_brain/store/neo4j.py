@@ -329,8 +329,12 @@ class Neo4jStore:
     def _begin_bulk(
         self, node_jobs: list[tuple[NodeLabel, _Columns]], rel_jobs: list[_RelJob]
     ) -> str | None:
-        """Take the bulk lease if every label and (type, source label) written is empty;
-        the lease's token, or None (then the write takes the one-transaction path)."""
+        """Take the bulk lease if every label and (type, source label) written is empty
+        and no two frames share a label or (type, ends); the lease's token, or None (then
+        the write takes the one-transaction path)."""
+        ends = [(j.frame.type, j.frame.src_label, j.frame.dst_label) for j in rel_jobs]
+        if len({label for label, _ in node_jobs}) < len(node_jobs) or len(set(ends)) < len(ends):
+            return None  # two frames may repeat a row: only MERGE writes it once
         token = uuid.uuid4().hex
         labels = sorted({label.value for label, _ in node_jobs})
         rels = sorted({f"{j.frame.type.value}:{j.frame.src_label.value}" for j in rel_jobs})

@@ -88,6 +88,13 @@ def test_writes_into_stored_labels_take_one_transaction_and_merge(neo: Neo4jStor
     assert neo.counts()["SUPPLIES"] == N
 
 
+def test_frames_repeating_rows_are_written_once(neo: Neo4jStore) -> None:
+    first, second = _chain(), _chain()
+    both = GraphData([*first.nodes, *second.nodes], [*first.rels, *second.rels])
+    neo.write(both, batch_size=40, commit_rows=100)
+    assert neo.counts()["Firm"] == N and neo.counts()["SUPPLIES"] == N
+
+
 def test_a_dead_load_blocks_writes_until_abandoned(neo: Neo4jStore) -> None:
     neo.write(
         GraphData(
