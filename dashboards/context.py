@@ -30,7 +30,6 @@ from typing import Any, TypeVar, cast
 
 import flask
 
-from chain_brain.api.runs import visible_run
 from chain_brain.services import monitoring
 from chain_brain.services.cache import cached_snapshot, view_cache
 from chain_brain.services.chains import ChainMap, ChainSummary, chain_map, list_chains
@@ -44,6 +43,7 @@ from chain_brain.services.security import (
     scoped,
     view_for,
     visible,
+    visible_run,
 )
 from chain_brain.settings import Settings
 from chain_brain.store import GraphStore, RunRecord, Scope
@@ -254,7 +254,7 @@ class DashContext:
 
     def run(self, principal: Principal, kind: str, run_id: str) -> RunRecord:
         """One stored run as the API serves it to ``principal``
-        (:func:`chain_brain.api.runs.visible_run`): :class:`NotFoundError` unless its
+        (:func:`chain_brain.services.security.visible_run`): :class:`NotFoundError` unless its
         tenant may read it, tables redacted for it."""
         return visible_run(self.store, principal, kind, run_id)
 

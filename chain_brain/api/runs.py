@@ -19,28 +19,11 @@ from chain_brain.api.models import (
 )
 from chain_brain.api.problems import responses
 from chain_brain.services.jobs import JobRunner, Work
-from chain_brain.services.security import (
-    Permission,
-    Principal,
-    audit,
-    principal_group,
-    redact_run,
-)
+from chain_brain.services.security import Principal, audit, visible_run
 from chain_brain.store import GraphStore, RunRecord
 from graph_schema.errors import NotFoundError
 
 __all__ = ["visible_run", "table_page", "runs_router", "start_job"]
-
-
-def visible_run(store: GraphStore, principal: Principal, kind: str, run_id: str) -> RunRecord:
-    """One stored run the principal's tenant may read (404 otherwise, without leaking it),
-    its tables redacted for it (:func:`~chain_brain.services.security.redact_run`)."""
-    run = store.load_run(kind, run_id)
-    if not principal.sees_tenant(run.tenant):
-        raise NotFoundError(f"No {kind} run with id {run_id!r}.")
-    if principal.can(Permission.READ_CONFIDENTIAL):
-        return run
-    return redact_run(principal, run, principal_group(store, principal))
 
 
 def table_page(run: RunRecord, name: str, limit: int, offset: int) -> TablePage:

@@ -51,6 +51,7 @@ from graph_schema.frames import GraphData, NodeFrame, RelFrame
 from graph_schema.model import NodeLabel, RelType
 
 __all__ = [
+    "visible_run",
     "Role",
     "Permission",
     "PERMISSIONS",
@@ -752,3 +753,14 @@ def audit(
 def list_audit(store: GraphStore) -> list[RunRecord]:
     """Audit records, newest first."""
     return store.list_runs(AUDIT_KIND)
+
+
+def visible_run(store: GraphStore, principal: Principal, kind: str, run_id: str) -> RunRecord:
+    """One stored run the principal's tenant may read (404 otherwise, without leaking it),
+    its tables redacted for it (:func:`redact_run`)."""
+    run = store.load_run(kind, run_id)
+    if not principal.sees_tenant(run.tenant):
+        raise NotFoundError(f"No {kind} run with id {run_id!r}.")
+    if principal.can(Permission.READ_CONFIDENTIAL):
+        return run
+    return redact_run(principal, run, principal_group(store, principal))
