@@ -6,7 +6,7 @@ the undisrupted LP (the *base*) stays optimal: only the columns near the disrupt
 the small LP over ``F`` (the rows that ``F`` touches, their bounds shifted by the fixed part),
 and then checks that the combined primal solution is optimal for the **full** LP by
 constructing a dual solution and testing the optimality conditions of linear programming
-(e.g. Bertsimas and Tsitsiklis [1]_, theorem 4.5):
+(e.g. Bertsimas and Tsitsiklis [1]_):
 
 * primal feasibility: rows in the small LP hold by its solution; a row outside it touches no
   free column, so it keeps its base activity (and a *loosening column*, below, only relaxes
@@ -20,7 +20,8 @@ constructing a dual solution and testing the optimality conditions of linear pro
 Every column that fails joins ``F`` and the small LP is solved again (column generation
 in the sense of [2]_, with the free set only growing).  When the check passes, the small
 LP's objective plus the fixed columns' cost *is* the full optimum; when ``F`` grows past a
-limit (or the small LP is not optimal) the caller falls back to the full LP.  A quicker
+limit, or the check still fails after a few rounds (a small LP with no feasible point is
+widened by one ring of neighbouring columns), the caller falls back to the full LP.  A quicker
 proof ends most scenarios early: forcing columns to zero only shrinks the feasible set, so
 no scenario beats the base objective, and a small LP that reaches it is optimal.
 
@@ -33,7 +34,7 @@ and a row outside the small LP whose base dual is non-zero must join it once ``t
 References
 ----------
 .. [1] D. Bertsimas, J. N. Tsitsiklis, *Introduction to Linear Optimization*, Athena
-   Scientific, 1997, section 4.3 (optimality conditions and complementary slackness).
+   Scientific, 1997, chapter 4 (duality theory, complementary slackness).
 .. [2] G. B. Dantzig, P. Wolfe, "Decomposition principle for linear programs", Operations
    Research 8(1):101-111, 1960.
 """
