@@ -570,7 +570,7 @@ class DisruptionSolver:
             h.changeColsBounds(idx.size, idx, np.zeros(idx.size), self.network.capacity[idx])
         return self._as_tts(tau)
 
-    def find_idle_nodes(self, *, groups: int = 4, min_gain: float = 0.02) -> BoolArray:
+    def find_idle_nodes(self, *, groups: int = 2, min_gain: float = 0.02) -> BoolArray:
         """Nodes whose single disruption leaves the time to survive at its undisrupted value.
 
         A plan that is optimal for the undisrupted TTS LP and makes nothing at node ``j``
