@@ -332,6 +332,43 @@ def _rel_dtypes(
     return {part: _read_dtypes(new, props, set_in_table) for part, (_, new) in frames.items()}
 
 
+_SPLICE_ROWS = 256  # up to this many touched rows, a patch joins slices instead of one take
+
+
+def _spliced(
+    old: pd.DataFrame, new: pd.DataFrame, events: list[tuple[int, bool, int]]
+) -> pd.DataFrame:
+    """``old`` with row ``j`` of ``new`` put at each event ``(position in old, replaces the
+    row there, j)`` (rows inserted at one position in order of ``j``, before a row replaced
+    there); text columns of ``new`` take ``old``'s ``str`` dtype, so the untouched rows
+    keep their Arrow buffers."""
+    new = new[old.columns]
+    text = {
+        c: new[c].astype("str")
+        for c in old.columns
+        if old[c].dtype == "str" and new[c].dtype != "str"
+    }
+    if text:
+        new = new.assign(**text)
+    n = len(old)
+    bounds: list[tuple[int, int, int]] = []  # (start, stop) of old, then one row of new
+    start = 0
+    for pos, replaces, j in sorted(events):
+        bounds.append((start, pos, j))
+        start = pos + 1 if replaces else pos
+    if len(events) <= _SPLICE_ROWS:
+        pieces = []
+        for a, b, j in bounds:
+            pieces += [old.iloc[a:b], new.iloc[j : j + 1]]
+        pieces.append(old.iloc[start:])
+        return pd.concat(pieces, ignore_index=True)
+    order = np.concatenate(
+        [np.concatenate([np.arange(a, b), [n + j]]) for a, b, j in bounds] + [np.arange(start, n)]
+    )
+    both = pd.concat([old, new], ignore_index=True)
+    return both.take(order).reset_index(drop=True)
+
+
 class _PkKeys:
     """The (src, dst, key) of a relationship frame in primary-key order, as a sequence
     :mod:`bisect` can search (Python compares strings by code point, i.e. in the bytewise
@@ -604,13 +641,9 @@ class EmbeddedStore:
         at = pd.Index(old["id"])
         if not at.is_unique:
             return None
-        n = len(old)
         pos = at.get_indexer(pd.Index(new["id"]))
-        hit = pos >= 0
-        order = np.arange(n)
-        order[pos[hit]] = n + np.flatnonzero(hit)
-        order = np.concatenate([order, n + np.flatnonzero(~hit)])
-        return self._merged(old, new, order, schema.props)
+        events = [(int(p), True, j) if p >= 0 else (len(old), False, j) for j, p in enumerate(pos)]
+        return _read_dtypes(_spliced(old, new, events), schema.props)
 
     def _patched_rels(
         self, cur: sqlite3.Cursor, part: CachedPart, rel_type: RelType, keys: list[tuple]
@@ -639,29 +672,13 @@ class EmbeddedStore:
         raw = _typed_rels(_frame(rows, cols), rel_type).drop(columns=["src_label", "dst_label"])
         ends = NodeLabel(part.src_label or ""), NodeLabel(part.dst_label or "")
         new = _pk_sorted(RelFrame(rel_type, *ends, raw)).data
-        seq = _PkKeys(old)
-        n = len(old)
-        order = np.arange(n)
-        at: list[int] = []
-        inserted: list[int] = []
-        for j, k in enumerate(_PkKeys(new)[i] for i in range(len(new))):
+        seq, new_keys = _PkKeys(old), _PkKeys(new)
+        events = []
+        for j in range(len(new)):
+            k = new_keys[j]
             p = bisect.bisect_left(seq, k)  # type: ignore[call-overload]
-            if p < n and seq[p] == k:
-                order[p] = n + j
-            else:
-                at.append(p)
-                inserted.append(n + j)
-        order = np.insert(order, at, inserted)
-        both = pd.concat([old, new[old.columns]], ignore_index=True)
-        return old, both.take(order).reset_index(drop=True)
-
-    @staticmethod
-    def _merged(
-        old: pd.DataFrame, new: pd.DataFrame, order: np.ndarray, props: Sequence[Prop]
-    ) -> pd.DataFrame:
-        """Rows ``order`` of ``old`` followed by ``new``, typed as a whole-table read."""
-        both = pd.concat([old, new[old.columns]], ignore_index=True)
-        return _read_dtypes(both.take(order).reset_index(drop=True), props)
+            events.append((p, p < len(seq) and seq[p] == k, j))
+        return old, _spliced(old, new, events)
 
     def _graph_is_empty(self, cur: sqlite3.Cursor) -> bool:
         tables = [_node_table(label) for label in NODE_SCHEMAS]

@@ -329,3 +329,31 @@ def test_first_value_of_a_relationship_column_drops_copy(tmp_path: Path) -> None
         store.write(GraphData([], both))
         assert _copy_revisions(store.path) == [store.revision()]
         _assert_same(store.snapshot(), _from_tables(store))
+
+
+def test_many_touched_rows_patch_copy(tmp_path: Path) -> None:
+    """Hundreds of touched rows in one frame (merged by one take, not slice by slice)."""
+    data = generate(n_firms=300, n_edges=3_000, n_industries=20, n_chains=3, seed=5)
+    with EmbeddedStore(tmp_path / "g.db") as store:
+        store.write(data)
+        whole = store.snapshot()
+        firms = whole.node_table("Firm")[["id"]].assign(name="renamed")
+        new = pd.DataFrame({"id": [f"NEW{i:03d}" for i in range(300)], "name": "new"})
+        sup = max(whole.rel_frames("SUPPLIES"), key=len)
+        rows = sup.data.iloc[::7][["src", "dst", "key"]].reset_index(drop=True)
+        added = pd.DataFrame({"src": new["id"], "dst": firms["id"], "volume": 2.0})
+        store.write(
+            GraphData(
+                [NodeFrame("Firm", _prov(firms)), NodeFrame("Firm", _prov(new))],
+                [
+                    RelFrame("SUPPLIES", "Firm", "Firm", _prov(rows.assign(volume=3.0))),
+                    RelFrame("SUPPLIES", "Firm", "Firm", _prov(added)),
+                ],
+            )
+        )
+        assert _copy_revisions(store.path) == [store.revision()]
+        patched = store.snapshot()
+        assert (patched.node_table("Firm")["name"] == "renamed").sum() == 300
+        assert len(patched.node_table("Firm")) == 600
+        assert sum(len(f) for f in patched.rel_frames("SUPPLIES")) == 3_300
+        _assert_same(patched, _from_tables(store))
