@@ -53,7 +53,7 @@ from tqdm.auto import tqdm
 from graph_schema.errors import ValidationError
 from optimizers.network import BoolArray, FloatArray, SupplyNetwork
 from optimizers.restricted import RestrictedLP
-from optimizers.status import check_highs_status, check_pyomo_result, new_highs
+from optimizers.status import check_highs_status, check_pyomo_result, new_highs, pyomo_highs
 
 if TYPE_CHECKING:  # heavy imports stay lazy: worker processes start faster
     import pandas as pd
@@ -205,7 +205,7 @@ def solve_pyomo(model: pyo.ConcreteModel, what: str = "Pyomo model") -> float:
     """
     import pyomo.environ as pyo
 
-    solver = pyo.SolverFactory("appsi_highs")
+    solver = pyomo_highs()
     result = solver.solve(model, load_solutions=False)
     check_pyomo_result(result, what)
     model.solutions.load_from(result)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import highspy
 
 from graph_schema.errors import InfeasibleError, OptimizationError, UnboundedError
 
-__all__ = ["check_highs_status", "check_pyomo_result", "new_highs"]
+__all__ = ["check_highs_status", "check_pyomo_result", "new_highs", "pyomo_highs"]
 
 
 def new_highs(*, threads: int = 1) -> highspy.Highs:
@@ -17,6 +19,23 @@ def new_highs(*, threads: int = 1) -> highspy.Highs:
     if threads:
         h.setOptionValue("threads", threads)
     return h
+
+
+def pyomo_highs(*, time_limit: float | None = None) -> Any:
+    """Pyomo's persistent HiGHS interface, single-threaded like :func:`new_highs`.
+
+    HiGHS keeps one task scheduler per process, sized by the ``threads`` option of the
+    first solve; a later instance asking for another thread count fails to run (its model
+    status stays "Not Set").  Every solve of this package therefore asks for one thread, and
+    a sweep gets its parallelism from processes instead.
+    """
+    import pyomo.environ as pyo
+
+    solver = pyo.SolverFactory("appsi_highs")
+    solver.highs_options["threads"] = 1
+    if time_limit is not None:
+        solver.config.time_limit = float(time_limit)
+    return solver
 
 
 def check_highs_status(h: highspy.Highs, what: str, *, hint: str = "") -> None:

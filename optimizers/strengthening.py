@@ -43,7 +43,7 @@ from tqdm.auto import tqdm
 from graph_schema.errors import ValidationError
 from optimizers.disruption import DEFAULT_MAX_TTS, _lp_structure, _pass_lp
 from optimizers.network import SupplyNetwork
-from optimizers.status import check_highs_status, check_pyomo_result, new_highs
+from optimizers.status import check_highs_status, check_pyomo_result, new_highs, pyomo_highs
 
 if TYPE_CHECKING:
     import pyomo.environ as pyo
@@ -533,11 +533,7 @@ def build_loss_strengthening_model(
 
 
 def _solve_appsi(model: pyo.ConcreteModel, what: str, time_limit: float | None) -> None:
-    import pyomo.environ as pyo
-
-    solver = pyo.SolverFactory("appsi_highs")
-    if time_limit is not None:
-        solver.config.time_limit = float(time_limit)
+    solver = pyomo_highs(time_limit=time_limit)
     result = solver.solve(model, load_solutions=False)
     check_pyomo_result(result, what)
     model.solutions.load_from(result)

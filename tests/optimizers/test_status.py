@@ -64,3 +64,33 @@ def test_single_node_without_suppliers():
     assert s.time_to_survive([0]) == pytest.approx(2.0)
     # shut 4 weeks: 20 demanded, 10 in stock -> 10 lost at 1 each.
     assert s.loss([0], 4.0) == pytest.approx(10.0)
+
+
+def test_a_pyomo_solve_first_leaves_later_highs_solves_working() -> None:
+    """HiGHS sizes one task scheduler per process at the first solve: a Pyomo solve that
+    asked for another thread count made every later DisruptionSolver fail ("Not Set").
+    Fresh process, because the first solve of the test session decides."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import pyomo.environ as pyo\n"
+        "from optimizers.network import build_network\n"
+        "from optimizers.disruption import DisruptionSolver\n"
+        "from optimizers.status import pyomo_highs\n"
+        "m = pyo.ConcreteModel(); m.x = pyo.Var(bounds=(0, 4))\n"
+        "m.o = pyo.Objective(expr=m.x, sense=pyo.maximize)\n"
+        "r = pyomo_highs(time_limit=60).solve(m, load_solutions=False)\n"
+        "net = build_network(['a', 'b'], demand={'b': 10.0}, inventory={'b': 30.0},\n"
+        "    profit={'b': 2.0}, capacity={'a': 10.0, 'b': 10.0},\n"
+        "    bom=[('b', 'part', 1.0)], arcs=[('a', 'b', 'part')])\n"
+        "print(DisruptionSolver(net).time_to_survive([0]))\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120,
+        env={**__import__("os").environ, "PYTHONPATH": str(root)},
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "3.0"
