@@ -239,12 +239,34 @@ def neo4j_start(
     data_dir: Annotated[Path, typer.Option(help="Database folder.")] = Path(".chain-brain/neo4j"),
     port: Annotated[int, typer.Option(help="Bolt port on 127.0.0.1.")] = 7687,
     wait: Annotated[float, typer.Option(help="Seconds to wait for Bolt.")] = 120.0,
+    heap: Annotated[str, typer.Option(help="JVM heap, e.g. 2g; rewriting stored data runs in one transaction of about 5 KB per row.")] = "2g",
+    pagecache: Annotated[str, typer.Option(help="Page cache, e.g. 2g (allocated as used).")] = "2g",
 ) -> None:
     """Start Neo4j in the background and wait until Bolt answers."""
     from chain_brain import neo4j_server
 
-    info = neo4j_server.start(data_dir, port, wait=wait)
+    info = neo4j_server.start(data_dir, port, wait=wait, heap=heap, pagecache=pagecache)
     _console().print(f"neo4j running: {info}")
+
+
+@neo4j_app.command("abandon-load")
+def neo4j_abandon_load(
+    token: Annotated[str | None, typer.Argument(help="Token of the bulk load to undo (see `neo4j abandon-load` without one).")] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Undo a bulk load into Neo4j whose process died: without TOKEN, show the load in progress."""
+    from chain_brain.store.neo4j import Neo4jStore
+
+    s = _open(store)
+    if not isinstance(s, Neo4jStore):
+        raise typer.BadParameter(f"{s.uri!r} is not a Neo4j store; only Neo4j bulk loads hold a lease.")
+    lease = s.bulk_load_in_progress()
+    con = _console()
+    if token is None:
+        con.print("no bulk load in progress" if lease is None else f"bulk load in progress: {lease}")
+        return
+    removed = s.abandon_bulk_load(token)
+    con.print(f"bulk load {token} undone: {removed:,} nodes and relationships removed")
 
 
 @neo4j_app.command("stop")

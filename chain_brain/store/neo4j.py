@@ -415,7 +415,7 @@ class Neo4jStore:
             except ChainBrainError as undo_exc:
                 raise StoreError(
                     f"Bulk load {token} into Neo4j at {self.uri!r} failed ({exc}) and undoing "
-                    f"it failed too ({undo_exc}); call abandon_bulk_load({token!r}) to retry."
+                    f"it failed too ({undo_exc}); retry with `chain-brain neo4j abandon-load {token}`."
                 ) from exc
             raise
         self._release_bulk(token)
@@ -862,7 +862,8 @@ def _guard(tx: neo4j.ManagedTransaction, token: str | None) -> None:
             raise StoreError(f"Bulk load {token} lost its lease (abandoned by another client).")
         raise StoreError(
             f"A bulk load ({held}, started {rec['started'] if rec else '?'}) is writing to this "
-            "Neo4j database; retry when it ends, or abandon_bulk_load() it if its process died."
+            "Neo4j database; retry when it ends, or undo it with `chain-brain neo4j abandon-load "
+            f"{held}` if its process died."
         )
 
 

@@ -131,3 +131,24 @@ def test_a_dead_load_blocks_writes_until_abandoned(neo: Neo4jStore) -> None:
 def test_commit_rows_must_be_positive(neo: Neo4jStore) -> None:
     with pytest.raises(ValidationError, match="commit_rows must be >= 1 or None, got 0"):
         neo.write(_chain(n=3), commit_rows=0)
+
+
+def test_the_cli_shows_and_abandons_a_dead_load(neo: Neo4jStore, cli) -> None:  # noqa: ANN001
+    neo.write(_chain(n=4), commit_rows=None)
+    code, out, _ = cli("neo4j", "abandon-load", "--store", neo.uri)
+    assert code == 0 and "no bulk load in progress" in out
+    _raw(
+        neo,
+        "MATCH (m:ChainBrainMeta {id: 'schema'}) SET m.bulk_token = 'dead', "
+        "m.bulk_started = $at, m.bulk_labels = ['Firm'], m.bulk_rels = ['SUPPLIES:Firm']",
+        at=T0,
+    )
+    with pytest.raises(StoreError, match="chain-brain neo4j abandon-load dead"):
+        neo.write(_chain(n=4), commit_rows=None)
+    code, out, _ = cli("neo4j", "abandon-load", "--store", neo.uri)
+    assert code == 0 and "dead" in out
+    code, out, err = cli("neo4j", "abandon-load", "alive", "--store", neo.uri)
+    assert code == 2 and "'alive'" in err
+    code, out, _ = cli("neo4j", "abandon-load", "dead", "--store", neo.uri)
+    assert code == 0 and "8 nodes and relationships removed" in out
+    assert neo.bulk_load_in_progress() is None and neo.counts()["Firm"] == 0
