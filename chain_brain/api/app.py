@@ -20,6 +20,7 @@ from chain_brain.api.deps import ApiContext
 from chain_brain.api.problems import problem, problem_handler, problem_response
 from chain_brain.services.jobs import JobRunner, recover_interrupted
 from chain_brain.services.security import KeyRing, RateLimiter
+from chain_brain.services.warmup import ViewWarmer
 from chain_brain.settings import Settings
 from chain_brain.store import GraphStore
 from graph_schema.errors import ChainBrainError, ValidationError
@@ -101,6 +102,7 @@ def create_app(settings: Settings, *, store: GraphStore | None = None) -> FastAP
         own = store is None
         opened: GraphStore = settings.open_store() if store is None else store
         jobs = None
+        warmer: ViewWarmer | None = None
         try:
             recover_interrupted(opened)
             jobs = JobRunner(opened, max_workers=JOB_WORKERS)
@@ -108,8 +110,13 @@ def create_app(settings: Settings, *, store: GraphStore | None = None) -> FastAP
             app.state.ctx = ApiContext(
                 settings, opened, jobs, keys, RateLimiter(settings.rate_limit_per_minute)
             )
+            # chain leads' views are computed before their first read and after each change
+            warmer = ViewWarmer(opened, keys.bound_chains).start()
+            app.state.warmer = warmer
             yield
         finally:
+            if warmer is not None:
+                warmer.stop()
             if jobs is not None:
                 jobs.shutdown()
             if own:

@@ -282,7 +282,14 @@ class KeyRing:
             self._save()
 
     def records(self) -> list[ApiKeyRecord]:
-        return list(self._keys.values())
+        with self._lock:  # keys may be created or revoked by another thread meanwhile
+            return list(self._keys.values())
+
+    def bound_chains(self, limit: int = 32) -> list[str]:
+        """Chains bound to live (not revoked) keys, each once, oldest key first, at most
+        ``limit``: the chains whose views are worth computing before anyone asks."""
+        chains = [r.chain for r in self.records() if r.chain is not None and not r.revoked]
+        return list(dict.fromkeys(chains))[:limit]
 
     def authenticate(self, presented: str | None) -> Principal:
         """The principal of a presented key; :class:`AuthenticationError` otherwise.
