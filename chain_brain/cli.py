@@ -305,7 +305,8 @@ def scenario(
     focus: Annotated[str | None, typer.Option(help="Firm or plant id: use its neighbourhood.")] = None,
     tiers: Annotated[int, typer.Option(help="Supply tiers around --focus.")] = 2,
     as_of: Annotated[str | None, typer.Option("--as-of", help="ISO date")] = None,
-    sweep: Annotated[bool, typer.Option(help="Also compute every node's TTR loss and TTS.")] = False,
+    sweep: Annotated[bool, typer.Option(help="Also compute the TTR loss and TTS of every node, firm and region.")] = False,
+    workers: Annotated[int, typer.Option(help="Processes for --sweep.")] = 1,
     cover: Annotated[float, typer.Option(help="Weeks of inventory where none is recorded.")] = 2.0,
     utilisation: Annotated[float, typer.Option(help="Baseline share of capacity in use.")] = 0.85,
     twins: Annotated[bool, typer.Option(help="Use plant-twin capacity where twins exist.")] = True,
@@ -324,6 +325,7 @@ def scenario(
         assumptions=NetworkAssumptions(utilisation=utilisation, weeks_of_cover=cover),
         sweep=sweep,
         use_twins=twins,
+        sweep_workers=workers,
     )
     run = run_scenario(_open(store), spec)
     _print_scenario(_console(), run, top)
@@ -352,6 +354,7 @@ def _print_scenario(con: Console, run: Any, top: int) -> None:
         ("impact", "Finished output lost"),
         ("plan", "Reallocation: who ships what to whom"),
         ("nodes", "Every node: TTR loss vs TTS"),
+        ("groups", "Every firm (with its plants) and region: TTR loss vs TTS"),
     ):
         table = run.tables.get(key)
         if table is None or not len(table):
@@ -360,6 +363,9 @@ def _print_scenario(con: Console, run: Any, top: int) -> None:
             table = table.sort_values(["needs_attention", "loss"], ascending=False)
             table = table[["node", "name", "country", "ttr", "tts", "loss", "risk_exposure", "needs_attention"]]
             table = table.assign(name=table["name"].astype(str).str.replace("\n", " ").str.slice(0, 40))
+        if key == "groups":
+            table = table.sort_values(["needs_attention", "loss"], ascending=False)
+            table = table[["scenario", "n_members", "ttr", "tts", "loss", "risk_exposure", "needs_attention"]]
         con.print(title)
         con.print(table.head(top).to_string(index=False))
 

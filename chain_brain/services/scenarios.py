@@ -72,10 +72,13 @@ class ScenarioSpec:
     use_twins: bool = True
     plan: bool = True
     tenant: str | None = None
+    sweep_workers: int = 1
 
     def __post_init__(self) -> None:
         if not self.disrupted and not self.regions:
             raise ValidationError("A scenario needs at least one disrupted firm, plant or region.")
+        if self.sweep_workers < 1:
+            raise ValidationError(f"sweep_workers must be >= 1, got {self.sweep_workers}.")
         if not (self.ttr_weeks >= 0 and np.isfinite(self.ttr_weeks)):
             raise ValidationError(f"ttr_weeks must be finite and >= 0, got {self.ttr_weeks}.")
 
@@ -238,6 +241,27 @@ def _reallocation(
     return plan.shipments, plan.lost, info
 
 
+def sweep_groups(cn: ChainNetwork) -> dict[str, list[int]]:
+    """The firms and regions of a network as group scenarios of a sweep.
+
+    ``firm:<id>`` takes down the firm and the plants it operates; a region (named by its id,
+    ``region:...``) every node located in it.  A group of one node is left out: its single-node scenario is
+    the same disruption.
+    """
+    nodes = cn.nodes
+    labels = nodes["label"].astype(str).to_numpy()
+    firm_of = np.where(labels == NodeLabel.FIRM.value, nodes["id"], nodes["operator"])
+    groups: dict[str, list[int]] = {}
+    for prefix, key in (("firm", firm_of), ("region", nodes["region"].to_numpy())):
+        frame = pd.DataFrame({"key": key, "i": np.arange(len(nodes))}).dropna()
+        for value, members in frame.groupby("key", sort=True)["i"]:
+            if len(members) > 1:
+                name = str(value)  # region ids already read "region:..."
+                name = name if name.startswith(f"{prefix}:") else f"{prefix}:{name}"
+                groups[name] = [int(i) for i in members]
+    return groups
+
+
 def run_scenario(
     store: GraphStore,
     spec: ScenarioSpec,
@@ -283,12 +307,19 @@ def run_scenario(
         plan_info = {}
     if spec.sweep:
         step(0.5, "sweeping every node")
-        report = sweep_disruptions(cn.network, cn.ttr, progress=False)
-        sweep = report.to_frame().rename(columns={"scenario": "node"})
+        groups = sweep_groups(cn)
+        report = sweep_disruptions(
+            cn.network, cn.ttr, groups=groups, workers=spec.sweep_workers, progress=False
+        )
+        swept = report.to_frame()
+        single = swept["kind"] == "node"
+        sweep = swept[single].rename(columns={"scenario": "node"})
         info = cn.nodes[
             ["id", "label", "name", "country", "region", "capacity_source", "ttr_source"]
         ]
         tables["nodes"] = sweep.merge(info, left_on="node", right_on="id").drop(columns=["id"])
+        if (~single).any():
+            tables["groups"] = swept[~single].reset_index(drop=True)
     step(0.9, "saving")
     summary: dict[str, object] = {
         "name": spec.name,

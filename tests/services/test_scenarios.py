@@ -105,3 +105,47 @@ def test_no_plan_when_the_lost_supply_has_no_known_product(store: GraphStore) ->
     run = run_scenario(store, ScenarioSpec(disrupted=("Mill",), ttr_weeks=2.0, use_twins=False))
     assert "plan" not in run.tables
     assert "no customer" in run.summary["plan"]["note"]
+
+
+def test_the_sweep_covers_every_firm_with_its_plants(store: GraphStore) -> None:
+    data = mines_and_mill()
+    second = GraphData(  # the mill's second plant, fed by M2
+        [_nodes("Plant", id=["P2"], name=["P2"], country=["CHN"])],
+        [
+            _rels("SUPPLIES", "Firm", "Plant", src=["M2"], dst=["P2"], product=["ore"]),
+            _rels("OPERATES", "Firm", "Plant", src=["Mill"], dst=["P2"]),
+            _rels("PRODUCES", "Plant", "Product", src=["P2"], dst=["steel"], capacity=[260.0]),
+        ],
+    )
+    store.write(data)
+    store.write(second)
+    run = run_scenario(store, ScenarioSpec(regions=("AUS",), ttr_weeks=10.0, sweep=True, use_twins=False))
+    groups = run.tables["groups"].set_index("scenario")
+    assert list(groups.index) == ["firm:Mill"]  # M1, M2 have no plants: node scenarios
+    mill = groups.loc["firm:Mill"]
+    assert mill["n_members"] == 2
+    # the same disruption through the single-scenario path (the firm takes its plants down),
+    # for the default 4 weeks to recover
+    alone = run_scenario(store, ScenarioSpec(disrupted=("Mill",), ttr_weeks=4.0, use_twins=False))
+    assert mill["loss"] == pytest.approx(alone.summary["loss"])
+    assert mill["tts"] == pytest.approx(alone.summary["tts_weeks"])
+    assert alone.summary["loss"] > 0
+    assert set(run.tables["nodes"]["node"]) == {"M1", "M2", "P", "P2"}
+
+
+def test_the_sweep_covers_every_region_on_the_real_sample(sample_store: GraphStore) -> None:
+    scope = Scope(focus="apple:apple-inc", tiers=1, direction="up", as_of="2022-06-30")
+    run = run_scenario(
+        sample_store,
+        ScenarioSpec(scope=scope, regions=("TWN",), ttr_weeks=6.0, sweep=True, use_twins=False),
+    )
+    groups = run.tables["groups"].set_index("scenario")
+    guangdong = groups.loc["region:CHN:guangdong"]
+    assert guangdong["n_members"] > 1
+    alone = run_scenario(
+        sample_store,
+        ScenarioSpec(scope=scope, regions=("region:CHN:guangdong",), ttr_weeks=4.0, use_twins=False),
+    )
+    assert alone.summary["disrupted_nodes"] == guangdong["n_members"]
+    assert guangdong["loss"] == pytest.approx(alone.summary["loss"])
+    assert guangdong["tts"] == pytest.approx(alone.summary["tts_weeks"])
