@@ -43,7 +43,13 @@ from chain_brain.store.columnar import (
     patch_cached,
     save_cached,
 )
-from chain_brain.store.scope import EdgeRow, apply_scope, read_scoped
+from chain_brain.store.scope import (
+    EdgeRow,
+    apply_scope,
+    check_node_column,
+    check_rel_column,
+    read_scoped,
+)
 from graph_schema.errors import NotFoundError, StoreError, StoreUnavailableError, ValidationError
 from graph_schema.frames import (
     PROVENANCE_COLUMNS,
@@ -1136,8 +1142,7 @@ class _SqliteScope:
         return row is not None
 
     def ids_where(self, label: NodeLabel, column: str, values: Collection[str]) -> set[str]:
-        if column not in node_schema(label).prop_names:
-            raise ValidationError(f"{label.value} has no property {column!r}.")
+        check_node_column(label, column)
         rows = self.conn.execute(
             f'SELECT id FROM "{_node_table(label)}" WHERE "{column}" IN '
             "(SELECT value FROM json_each(?))",
@@ -1153,8 +1158,7 @@ class _SqliteScope:
         column: str,
         values: Collection[str],
     ) -> list[EdgeRow]:
-        if column not in ("src", "dst", *REL_SCHEMAS[rel_type].prop_names):
-            raise ValidationError(f"{rel_type.value} has no column {column!r}.")
+        check_rel_column(rel_type, column)
         valid, valid_args = self._valid(rel_type)
         rows = self.conn.execute(
             f'SELECT src_label, src, dst_label, dst FROM "{_rel_table(rel_type)}" '

@@ -30,7 +30,13 @@ from tqdm import tqdm
 from chain_brain.store import cypher
 from chain_brain.store.base import RunRecord, Scope, WriteResult
 from chain_brain.store.embedded import describe_rejects
-from chain_brain.store.scope import EdgeRow, apply_scope, read_scoped
+from chain_brain.store.scope import (
+    EdgeRow,
+    apply_scope,
+    check_node_column,
+    check_rel_column,
+    read_scoped,
+)
 from graph_schema.errors import (
     ChainBrainError,
     NotFoundError,
@@ -792,8 +798,7 @@ class _BoltScope:
         return _single_count(self.tx, cypher.has_node(label), id=node_id) > 0
 
     def ids_where(self, label: NodeLabel, column: str, values: Collection[str]) -> set[str]:
-        if column not in node_schema(label).prop_names:
-            raise ValidationError(f"{label.value} has no property {column!r}.")
+        check_node_column(label, column)
         rec = self.tx.run(_q(cypher.ids_where(label, column)), values=list(values)).single()
         return set(rec["ids"]) if rec else set()
 
@@ -805,8 +810,7 @@ class _BoltScope:
         column: str,
         values: Collection[str],
     ) -> list[EdgeRow]:
-        if column not in ("src", "dst", *REL_SCHEMAS[rel_type].prop_names):
-            raise ValidationError(f"{rel_type.value} has no column {column!r}.")
+        check_rel_column(rel_type, column)
         statement = cypher.scoped_edges(rel_type, src_label, dst_label, column)
         rec = self.tx.run(_q(statement), values=list(values), as_of=self.as_of).single()
         s, d = src_label.value, dst_label.value

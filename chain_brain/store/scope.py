@@ -32,7 +32,14 @@ from graph_schema.errors import NotFoundError, ValidationError
 from graph_schema.frames import GraphData, NodeFrame, RelFrame
 from graph_schema.model import NODE_SCHEMAS, REL_SCHEMAS, NodeLabel, RelType, node_schema
 
-__all__ = ["ScopeReader", "apply_scope", "filter_as_of", "read_scoped"]
+__all__ = [
+    "ScopeReader",
+    "apply_scope",
+    "check_node_column",
+    "check_rel_column",
+    "filter_as_of",
+    "read_scoped",
+]
 
 _SUPPLY_LABELS = (NodeLabel.FIRM, NodeLabel.PLANT)
 Key = tuple[str, str]  # (label, id)
@@ -211,6 +218,19 @@ def apply_scope(data: GraphData, scope: Scope | None) -> GraphData:
 # ----------------------------------------------------------------------------- backend push-down
 
 EdgeRow = tuple[str, str, str, str]  # (src label, src id, dst label, dst id)
+
+
+def check_node_column(label: NodeLabel, column: str) -> None:
+    """Refuse a node property a :class:`ScopeReader` is asked to select on, unless the
+    schema has it (column names are spliced into queries, so only schema names pass)."""
+    if column not in node_schema(label).prop_names:
+        raise ValidationError(f"{label.value} has no property {column!r}.")
+
+
+def check_rel_column(rel_type: RelType, column: str) -> None:
+    """As :func:`check_node_column` for ``src``, ``dst`` or a relationship property."""
+    if column not in ("src", "dst", *REL_SCHEMAS[rel_type].prop_names):
+        raise ValidationError(f"{rel_type.value} has no column {column!r}.")
 
 
 class ScopeReader(Protocol):

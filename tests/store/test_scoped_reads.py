@@ -110,3 +110,17 @@ def test_backend_scoped_errors_match_reference(store: GraphStore) -> None:
         store.snapshot(Scope(focus=firm, direction="sideways"))  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match="2020/01/01"):
         store.snapshot(Scope(focus=firm, as_of="2020/01/01"))
+
+
+def test_a_column_outside_the_schema_is_refused_before_it_reaches_a_query() -> None:
+    from chain_brain.store.scope import check_node_column, check_rel_column
+    from graph_schema.errors import ValidationError
+    from graph_schema.model import NodeLabel, RelType
+
+    check_node_column(NodeLabel.FIRM, "region")
+    check_rel_column(RelType.SUPPLIES, "product")
+    check_rel_column(RelType.SUPPLIES, "dst")
+    with pytest.raises(ValidationError, match="Firm has no property 'name; DROP'"):
+        check_node_column(NodeLabel.FIRM, "name; DROP")
+    with pytest.raises(ValidationError, match="SUPPLIES has no column 'region'"):
+        check_rel_column(RelType.SUPPLIES, "region")
