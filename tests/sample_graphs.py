@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from graph_schema.frames import GraphData, NodeFrame, RelFrame, with_provenance
@@ -61,3 +63,33 @@ def small_chain() -> GraphData:
             _rels("IN_SEGMENT", "Product", "ChainSegment", src=["iron-ore", "steel"], dst=["steel-up", "steel-mid"]),
         ],
     )
+
+
+#: A supplier survey mapped onto Firm and SUPPLIES (ids "f:<id>"), for load tests.
+SURVEY_MAPPING = """
+source: supplier survey
+nodes:
+  - label: Firm
+    id: "f:{supplier_id}"
+    properties: {name: supplier}
+  - label: Firm
+    id: "f:{customer_id}"
+    properties: {name: customer}
+relationships:
+  - type: SUPPLIES
+    from: {label: Firm, id: "f:{supplier_id}"}
+    to: {label: Firm, id: "f:{customer_id}"}
+    properties:
+      product: product
+      valid_from: since
+"""
+SURVEY_HEADER = "supplier_id,supplier,customer_id,customer,product,since\n"
+
+
+def survey(tmp_path: Path, name: str, rows: list[str]) -> tuple[Path, Path]:
+    """Write survey ``rows`` (CSV lines under :data:`SURVEY_HEADER`) and the mapping."""
+    path = tmp_path / name
+    path.write_text(SURVEY_HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+    mapping = tmp_path / "survey.yaml"
+    mapping.write_text(SURVEY_MAPPING, encoding="utf-8")
+    return path, mapping

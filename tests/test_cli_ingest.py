@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from chain_brain.store import open_store
+from sample_graphs import survey
 
 MAPPINGS = Path(__file__).resolve().parents[1] / "ingest" / "mappings"
 
@@ -89,34 +90,16 @@ def test_wrong_encoding_names_the_file(tmp_path: Path, cli) -> None:
     assert "latin.csv" in err
 
 
-SURVEY_MAPPING = """
-source: supplier survey
-nodes:
-  - label: Firm
-    id: "f:{supplier_id}"
-    properties: {name: supplier}
-  - label: Firm
-    id: "f:{customer_id}"
-    properties: {name: customer}
-relationships:
-  - type: SUPPLIES
-    from: {label: Firm, id: "f:{supplier_id}"}
-    to: {label: Firm, id: "f:{customer_id}"}
-    properties: {product: product}
-"""
-
-
 def test_resolve_merges_two_spellings_and_undo_merges_restores_them(tmp_path: Path, cli) -> None:
     db = str(tmp_path / "survey.db")
-    path = tmp_path / "survey.csv"
-    path.write_text(
-        "supplier_id,supplier,customer_id,customer,product\n"
-        '"S1","Catcher Technology Co., Ltd.",C1,Northwind Computers Inc.,chassis\n'
-        "S2,CATCHER TECHNOLOGY COMPANY LIMITED,C2,Blue Harbor Devices Corp.,housing\n",
-        encoding="utf-8",
+    path, mapping = survey(
+        tmp_path,
+        "survey.csv",
+        [
+            'S1,"Catcher Technology Co., Ltd.",C1,Northwind Computers Inc.,chassis,2020-01-01',
+            "S2,CATCHER TECHNOLOGY COMPANY LIMITED,C2,Blue Harbor Devices Corp.,housing,2020-01-01",
+        ],
     )
-    mapping = tmp_path / "survey.yaml"
-    mapping.write_text(SURVEY_MAPPING, encoding="utf-8")
     code, out, err = cli("ingest", str(path), "--mapping", str(mapping), "--store", db, "--resolve",
                          "--rejects", str(tmp_path / "r.csv"))
     assert code == 0, err

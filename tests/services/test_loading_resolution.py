@@ -11,33 +11,7 @@ import pytest
 from chain_brain.services.loading import RESOLUTION_RUN_KIND, ingest_file, undo_merges
 from chain_brain.store import GraphStore
 from graph_schema.errors import NotFoundError
-
-MAPPING = """
-source: supplier survey
-nodes:
-  - label: Firm
-    id: "f:{supplier_id}"
-    properties: {name: supplier}
-  - label: Firm
-    id: "f:{customer_id}"
-    properties: {name: customer}
-relationships:
-  - type: SUPPLIES
-    from: {label: Firm, id: "f:{supplier_id}"}
-    to: {label: Firm, id: "f:{customer_id}"}
-    properties:
-      product: product
-      valid_from: since
-"""
-HEADER = "supplier_id,supplier,customer_id,customer,product,since\n"
-
-
-def survey(tmp_path: Path, name: str, rows: list[str]) -> tuple[Path, Path]:
-    path = tmp_path / name
-    path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
-    mapping = tmp_path / "survey.yaml"
-    mapping.write_text(MAPPING, encoding="utf-8")
-    return path, mapping
+from sample_graphs import survey
 
 
 def firms(store: GraphStore) -> dict[str, object]:
