@@ -192,6 +192,22 @@ class TablePage(BaseModel):
     limit: int
     offset: int
 
+    @classmethod
+    def of(
+        cls, name: str, table: pd.DataFrame, limit: int | None = None, offset: int = 0
+    ) -> TablePage:
+        """Rows ``offset .. offset + limit`` of ``table`` (all of them when ``limit`` is None)."""
+        if limit is None:
+            limit, offset = max(1, len(table)), 0
+        return cls(
+            name=name,
+            columns=[str(c) for c in table.columns],
+            rows=table_rows(table.iloc[offset : offset + limit]),
+            total=len(table),
+            limit=limit,
+            offset=offset,
+        )
+
 
 class ScopeIn(BaseModel):
     """Which part of the graph: see :class:`chain_brain.store.Scope`."""

@@ -15,7 +15,6 @@ from chain_brain.api.models import (
     TablePage,
     job_public,
     run_public,
-    table_rows,
 )
 from chain_brain.api.problems import responses
 from chain_brain.services.jobs import JobRunner, Work
@@ -30,16 +29,7 @@ def table_page(run: RunRecord, name: str, limit: int, offset: int) -> TablePage:
     if name not in run.tables:
         known = ", ".join(sorted(run.tables)) or "none"
         raise NotFoundError(f"Run {run.id!r} has no table {name!r}; tables: {known}.")
-    table = run.tables[name]
-    page = table.iloc[offset : offset + limit]
-    return TablePage(
-        name=name,
-        columns=[str(c) for c in table.columns],
-        rows=table_rows(page),
-        total=len(table),
-        limit=limit,
-        offset=offset,
-    )
+    return TablePage.of(name, run.tables[name], limit, offset)
 
 
 def start_job(

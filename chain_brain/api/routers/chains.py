@@ -91,15 +91,7 @@ def list_chokepoints(
         table = chokepoint_list(store, chain_id, home_countries=home)
         if flagged:
             table = table[table["is_chokepoint"].astype(bool)]
-        page = table.iloc[offset : offset + limit]
-        return TablePage(
-            name="chokepoints",
-            columns=[str(c) for c in table.columns],
-            rows=table_rows(page),
-            total=len(table),
-            limit=limit,
-            offset=offset,
-        )
+        return TablePage.of("chokepoints", table, limit, offset)
 
     params = (chain_id, home, flagged, limit, offset)
     return cached_json(store, "chokepoints", params, build, request=request, principal=principal)
@@ -112,14 +104,7 @@ def list_segments(
     """The segments of a chain, ordered upstream first."""
     scoped(principal, Scope(chain=chain_id))
     segs = chain_service.chain_map(store, chain_id, as_of=as_of).segments
-    return TablePage(
-        name="segments",
-        columns=[str(c) for c in segs.columns],
-        rows=table_rows(segs),
-        total=len(segs),
-        limit=max(1, len(segs)),
-        offset=0,
-    )
+    return TablePage.of("segments", segs)
 
 
 @router.get(
@@ -141,12 +126,4 @@ def segment_members(
     if segment_id not in set(m.segments["id"].astype(str)):
         raise NotFoundError(f"Chain {chain_id!r} has no segment {segment_id!r}.")
     rows = m.members[m.members["segment"] == segment_id].sort_values(["label", "id"])
-    page = rows.iloc[offset : offset + limit]
-    return TablePage(
-        name="members",
-        columns=[str(c) for c in rows.columns],
-        rows=table_rows(page),
-        total=len(rows),
-        limit=limit,
-        offset=offset,
-    )
+    return TablePage.of("members", rows, limit, offset)

@@ -16,7 +16,6 @@ from chain_brain.api.models import (
     TelemetryCreate,
     TwinEventCreate,
     jsonable,
-    table_rows,
 )
 from chain_brain.api.problems import responses
 from chain_brain.api.routers.nodes import visible_node
@@ -114,11 +113,4 @@ def forecast(
     """Weekly available capacity (P10 / P50 / P90) per product over the horizon."""
     visible_node(store, principal, NodeLabel.PLANT, plant_id)
     table = service("twins", "plant_forecast")(store, [plant_id], horizon_weeks=horizon_weeks)
-    return TablePage(
-        name="forecast",
-        columns=[str(c) for c in table.columns],
-        rows=table_rows(table),
-        total=len(table),
-        limit=max(1, len(table)),
-        offset=0,
-    )
+    return TablePage.of("forecast", table)
