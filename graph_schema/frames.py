@@ -300,11 +300,12 @@ def _check_props(
 
 
 def _stripped(col: pd.Series, present: np.ndarray) -> pd.Series:
-    """``str(v).strip()`` of every present cell, None elsewhere, as an object column.
+    """``str(v).strip()`` of every present cell, missing elsewhere, as a ``str`` column
+    (pandas' Arrow-backed string dtype, as pandas 3 reads text).
 
     A column of strings is trimmed by Arrow in one pass (``utf8_trim_whitespace`` removes
     exactly the characters ``str.strip`` removes: Unicode categories Zs and bidirectional
-    classes WS, B, S); any other column goes cell by cell."""
+    classes WS, B, S) and stays in Arrow memory; any other column goes cell by cell."""
     text = None
     if isinstance(col.dtype, pd.StringDtype) or (
         col.dtype == object and pd.api.types.infer_dtype(col, skipna=True) == "string"
@@ -316,13 +317,12 @@ def _stripped(col: pd.Series, present: np.ndarray) -> pd.Series:
     if text is not None and (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
         if isinstance(text, pa.ChunkedArray):
             text = text.combine_chunks()
-        values = pc.utf8_trim_whitespace(text).to_numpy(zero_copy_only=False).astype(object)
-        values[~present] = None
-        return pd.Series(values, index=col.index, dtype=object)
+        trimmed = pc.if_else(pa.array(present), pc.utf8_trim_whitespace(text), None)
+        return pd.Series(pd.array(trimmed, dtype="str"), index=col.index)
     return pd.Series(
         [str(v).strip() if ok else None for v, ok in zip(col.tolist(), present, strict=True)],
         index=col.index,
-        dtype=object,
+        dtype="str",
     )
 
 
