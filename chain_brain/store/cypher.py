@@ -240,11 +240,14 @@ def _columns(var: str, columns: Sequence[tuple[str, PropType]]) -> str:
 
 def read_node_columns(label: NodeLabel, columns: Sequence[tuple[str, PropType]]) -> str:
     """One chunk of ``label`` nodes (``$skip``, ``$limit`` in label-scan order) as one
-    record of columns: ``id``, then ``c0``, ``c1``, ... for ``columns`` (name, type), a
-    missing value as its :data:`NULL_PARAMS` stand-in."""
+    record of columns: ``nid`` (the server's node ids, which the relationship reads
+    return as ends), ``id``, then ``c0``, ``c1``, ... for ``columns`` (name, type), a
+    missing value as its :data:`NULL_PARAMS` stand-in.  Each node's properties are read
+    once (``properties(n)``) rather than once per key."""
     return (
         f"MATCH (n:{NodeLabel(label).value}) WITH n SKIP $skip LIMIT $limit "
-        f"RETURN collect(n.id) AS id, {_columns('n', columns)}"
+        "WITH id(n) AS nid, properties(n) AS p "
+        f"RETURN collect(nid) AS nid, collect(p.id) AS id, {_columns('p', columns)}"
     )
 
 
@@ -252,13 +255,15 @@ def read_rel_columns(
     rel_type: RelType, src: NodeLabel, columns: Sequence[tuple[str, PropType]]
 ) -> str:
     """The ``rel_type`` relationships leaving one chunk of ``src`` nodes (``$skip``,
-    ``$limit``), one record of columns per target label: ``dst_label``, ``src``, ``dst``,
-    ``key``, then ``c0``, ``c1``, ... as in :func:`read_node_columns`."""
+    ``$limit``) as one record of columns: ``src`` and ``dst``, the server's ids of the two
+    ends (the node reads map them to business ids and labels, so no end node is read
+    here), ``key``, then ``c0``, ``c1``, ... as in :func:`read_node_columns`."""
     return (
         f"MATCH (a:{NodeLabel(src).value}) WITH a SKIP $skip LIMIT $limit "
         f"MATCH (a)-[r:{RelType(rel_type).value}]->(b) "
-        "RETURN head(labels(b)) AS dst_label, collect(a.id) AS src, collect(b.id) AS dst, "
-        f"collect({_cell('r.key', PropType.STR)}) AS key, {_columns('r', columns)}"
+        "WITH id(a) AS src, id(b) AS dst, properties(r) AS p "
+        "RETURN collect(src) AS src, collect(dst) AS dst, "
+        f"collect({_cell('p.key', PropType.STR)}) AS key, {_columns('p', columns)}"
     )
 
 

@@ -17,6 +17,7 @@ import io
 import json
 import uuid
 from collections.abc import Callable, Collection, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, LiteralString, TypeVar, cast
@@ -70,6 +71,9 @@ _TABLE_PREFIX = "table__"
 _DELETE_BATCH = 10_000
 _READ_CHUNK = 250_000
 _READ_ATTEMPTS = 3
+_READ_THREADS = 2
+"""Sessions reading the chunks of a whole-graph snapshot at once (the server runs each
+query on one thread; two keep both cores of a small server busy)."""
 BULK_COMMIT_ROWS = 100_000
 """Rows per transaction of a bulk load (see :meth:`Neo4jStore.write`): about 0.5 GB of
 transaction state on the server, well inside the default 2 GB heap's 1.4 GB limit."""
@@ -482,8 +486,6 @@ class Neo4jStore:
             removed += loop(cypher.delete_rels_where(rel_type, column))
         for label in NODE_SCHEMAS:
             removed += loop(cypher.delete_nodes_where(label, column))
-        if removed:
-            self._bump_revision()
         return removed
 
     def _bump_revision(self) -> None:
@@ -519,7 +521,7 @@ class Neo4jStore:
         return self._read(_revision)
 
     def snapshot(self, scope: Scope | None = None) -> GraphData:
-        """Read the whole graph (one read transaction), or only what ``scope`` selects
+        """Read the whole graph (see :meth:`_read_whole`), or only what ``scope`` selects
         (indexed look-ups in one read transaction)."""
         if scope is not None and not scope.is_whole:
             as_of = scope.as_of
@@ -529,20 +531,33 @@ class Neo4jStore:
 
             return self._read(scoped)
 
-        def work(tx: neo4j.ManagedTransaction) -> GraphData:
-            # chunks are separate queries: a revision that moves meanwhile means a write
-            # committed between them, and the read starts over
-            for _attempt in range(_READ_ATTEMPTS):
-                before = _revision(tx)
-                data = _read_columns(tx)
-                if _revision(tx) == before:
-                    return data
-            raise StoreError(
-                f"Neo4j at {self.uri!r} kept changing while it was read "
-                f"({_READ_ATTEMPTS} attempts); retry when the writes settle."
-            )
+        return apply_scope(self._read_whole(), scope)
 
-        return apply_scope(self._read(work), scope)
+    def _read_chunk(self, job: _ReadJob) -> list[Any]:
+        return self._read(functools.partial(_read_chunk, job=job))
+
+    def _read_whole(self) -> GraphData:
+        """Every canonical node and relationship, read in chunks by :data:`_READ_THREADS`
+        sessions at once.  The chunks are separate transactions: the store revision is
+        read before the first and after the last, and the read starts over when it moved
+        (every write bumps it in the transaction that writes), so the result is the graph
+        as one committed write left it."""
+        for _attempt in range(_READ_ATTEMPTS):
+            before, jobs = self._read(_plan_reads)
+            order = sorted(range(len(jobs)), key=lambda i: -jobs[i].rows)
+            parts: list[list[Any]] = [[] for _ in jobs]
+            with ThreadPoolExecutor(max_workers=_READ_THREADS) as pool:
+                done = pool.map(self._read_chunk, [jobs[i] for i in order])
+                for i, part in zip(order, done, strict=True):
+                    parts[i] = part
+            if self.revision() == before:
+                data = _assemble(jobs, parts)
+                if data is not None:
+                    return data
+        raise StoreError(
+            f"Neo4j at {self.uri!r} kept changing while it was read "
+            f"({_READ_ATTEMPTS} attempts); retry when the writes settle."
+        )
 
     def counts(self) -> dict[str, int]:
         """Nodes per label and relationships per type, zeros included."""
@@ -695,53 +710,122 @@ def _revision(tx: neo4j.ManagedTransaction) -> int:
     return 0 if rec is None or rec["revision"] is None else int(rec["revision"])
 
 
-def _read_columns(tx: neo4j.ManagedTransaction) -> GraphData:
-    """Every canonical node and relationship, read as columns in chunks of about
-    :data:`_READ_CHUNK` rows (bounded server memory, few large records to decode)."""
-    nodes = []
-    for label, schema in NODE_SCHEMAS.items():
-        cols = [*schema.props, *PROVENANCE]
-        typed = [(p.name, p.type) for p in cols]
-        n = _single_count(tx, cypher.count_nodes(label))
-        parts: list[list[list[Any]]] = []
-        for skip in range(0, n, _READ_CHUNK):
-            rec = tx.run(
-                _q(cypher.read_node_columns(label, typed)),
-                skip=skip,
-                limit=_READ_CHUNK,
-                **cypher.NULL_PARAMS,
-            ).single()
-            if rec is not None:
-                parts.append(list(rec.values()))
-        names = ["id", *(p.name for p in cols)]
-        frame = _frame(names, [PropType.STR, *(p.type for p in cols)], parts)
-        nodes.append(NodeFrame(label, _typed(frame, schema.props)))
-    rels: list[RelFrame] = []
+@dataclass(frozen=True)
+class _ReadJob:
+    """One chunk of a whole-graph read: ``limit`` nodes of ``label`` from ``skip`` on,
+    or, with ``rel_type``, the ``rel_type`` relationships leaving those nodes."""
+
+    label: NodeLabel
+    rel_type: RelType | None
+    skip: int
+    limit: int
+    rows: int  # expected rows, to run the largest chunks first
+
+    @property
+    def statement(self) -> LiteralString:
+        if self.rel_type is None:
+            schema = NODE_SCHEMAS[self.label]
+            typed = [(p.name, p.type) for p in (*schema.props, *PROVENANCE)]
+            return _q(cypher.read_node_columns(self.label, typed))
+        rs = REL_SCHEMAS[self.rel_type]
+        typed = [(p.name, p.type) for p in (*rs.props, *PROVENANCE)]
+        return _q(cypher.read_rel_columns(self.rel_type, self.label, typed))
+
+
+def _plan_reads(tx: neo4j.ManagedTransaction) -> tuple[int, list[_ReadJob]]:
+    """The store revision and the chunks of a whole-graph read, from the count store:
+    about :data:`_READ_CHUNK` rows each (bounded server memory, few large records).  The
+    revision is read first: a write committing after it moves it."""
+    revision = _revision(tx)
+    jobs: list[_ReadJob] = []
+    n_nodes: dict[NodeLabel, int] = {}
+    for label in NODE_SCHEMAS:
+        n = n_nodes[label] = _single_count(tx, cypher.count_nodes(label))
+        jobs += [
+            _ReadJob(label, None, skip, _READ_CHUNK, min(_READ_CHUNK, n - skip))
+            for skip in range(0, n, _READ_CHUNK)
+        ]
     for rel_type, rs in REL_SCHEMAS.items():
-        cols = [*rs.props, *PROVENANCE]
-        typed = [(p.name, p.type) for p in cols]
-        names = ["src", "dst", "key", *(p.name for p in cols)]
-        types = [PropType.STR] * 3 + [p.type for p in cols]
         for src in rs.sources:
             n_rels = _single_count(tx, cypher.count_rels_from(rel_type, src))
-            if n_rels == 0:
+            n_src = n_nodes[src]
+            if n_rels == 0 or n_src == 0:
                 continue
-            n_src = _single_count(tx, cypher.count_nodes(src))
             step = max(1, -(-n_src * _READ_CHUNK // n_rels))  # source nodes per chunk
-            by_dst: dict[str, list[list[list[Any]]]] = {}
-            for skip in range(0, n_src, step):
-                result = tx.run(
-                    _q(cypher.read_rel_columns(rel_type, src, typed)),
-                    skip=skip,
-                    limit=step,
-                    **cypher.NULL_PARAMS,
-                )
-                for rec in result:
-                    values = list(rec.values())
-                    by_dst.setdefault(values[0], []).append(values[1:])
-            for dst in sorted(by_dst):
-                frame = _typed(_frame(names, types, by_dst[dst]), rs.props)
-                rels.append(RelFrame(rel_type, src, NodeLabel(dst), frame))
+            per = -(-n_rels // -(-n_src // step))
+            jobs += [_ReadJob(src, rel_type, skip, step, per) for skip in range(0, n_src, step)]
+    return revision, jobs
+
+
+def _read_chunk(tx: neo4j.ManagedTransaction, job: _ReadJob) -> list[Any]:
+    """The columns of one chunk (see :func:`cypher.read_node_columns`)."""
+    rec = tx.run(job.statement, skip=job.skip, limit=job.limit, **cypher.NULL_PARAMS).single()
+    return [] if rec is None else list(rec.values())
+
+
+def _assemble(jobs: list[_ReadJob], parts: list[list[Any]]) -> GraphData | None:
+    """The frames of a whole-graph read from its chunks; None when a relationship ends at
+    a node that no node chunk returned (a write moved the graph between the chunks)."""
+    node_parts: dict[NodeLabel, list[list[Any]]] = {label: [] for label in NODE_SCHEMAS}
+    rel_parts: dict[tuple[RelType, NodeLabel], list[list[Any]]] = {}
+    for job, part in zip(jobs, parts, strict=True):
+        if not part or not part[0]:
+            continue
+        if job.rel_type is None:
+            node_parts[job.label].append(part)
+        else:
+            rel_parts.setdefault((job.rel_type, job.label), []).append(part)
+    labels = list(NODE_SCHEMAS)
+    nodes: list[NodeFrame] = []
+    nids: list[np.ndarray] = []
+    codes: list[np.ndarray] = []
+    ids: list[np.ndarray] = []
+    for code, label in enumerate(labels):
+        schema = NODE_SCHEMAS[label]
+        cols = [*schema.props, *PROVENANCE]
+        chunks = node_parts[label]
+        names = ["id", *(p.name for p in cols)]
+        frame = _frame(names, [PropType.STR, *(p.type for p in cols)], [c[1:] for c in chunks])
+        nodes.append(NodeFrame(label, _typed(frame, schema.props)))
+        nid = np.fromiter((i for c in chunks for i in c[0]), dtype=np.int64)
+        nids.append(nid)
+        codes.append(np.full(len(nid), code, dtype=np.int16))
+        ids.append(frame["id"].to_numpy(dtype=object))
+    all_nid = np.concatenate(nids)
+    order = np.argsort(all_nid, kind="stable")
+    all_nid, all_code, all_id = (
+        all_nid[order],
+        np.concatenate(codes)[order],
+        np.concatenate(ids)[order],
+    )
+
+    def locate(values: list[Any]) -> np.ndarray | None:
+        """Positions in ``all_nid`` of the server ids ``values``; None if one is absent."""
+        want = np.asarray(values, dtype=np.int64)
+        pos = np.searchsorted(all_nid, want)
+        if len(want) and (pos.max() >= len(all_nid) or (all_nid[pos] != want).any()):
+            return None
+        return pos
+
+    rels: list[RelFrame] = []
+    for (rel_type, src), chunks in rel_parts.items():
+        rs = REL_SCHEMAS[rel_type]
+        cols = [*rs.props, *PROVENANCE]
+        src_pos = locate([v for c in chunks for v in c[0]])
+        dst_pos = locate([v for c in chunks for v in c[1]])
+        if src_pos is None or dst_pos is None:
+            return None
+        names = ["key", *(p.name for p in cols)]
+        frame = _frame(names, [PropType.STR, *(p.type for p in cols)], [c[2:] for c in chunks])
+        frame.insert(0, "src", pd.Series(all_id[src_pos], copy=False))
+        frame.insert(1, "dst", pd.Series(all_id[dst_pos], copy=False))
+        dst_code = all_code[dst_pos]
+        present = np.unique(dst_code)
+        for code in sorted(present, key=lambda c: labels[c].value):
+            part = frame
+            if len(present) > 1:
+                part = frame.iloc[np.flatnonzero(dst_code == code)].reset_index(drop=True)
+            rels.append(RelFrame(rel_type, src, labels[code], _typed(part, rs.props)))
     return GraphData(nodes, rels)
 
 
@@ -913,9 +997,14 @@ def _single_count(tx: neo4j.ManagedTransaction, statement: str, **params: Any) -
 
 
 def _single_int(tx: neo4j.ManagedTransaction, statement: str, **params: Any) -> int:
-    """Run a batched delete (``$batch`` rows at most) and return its count ``n``."""
+    """Run a batched delete (``$batch`` rows at most) and return its count ``n``; a
+    batch that removed something bumps the revision in the same transaction, so a
+    whole-graph read overlapping it starts over."""
     rec = tx.run(_q(statement), batch=_DELETE_BATCH, **params).single()
-    return int(rec["n"]) if rec is not None else 0
+    n = int(rec["n"]) if rec is not None else 0
+    if n:
+        tx.run(_q(cypher.bump_revision()), id=cypher.SCHEMA_META_ID).consume()
+    return n
 
 
 def _typed(df: pd.DataFrame, props: Sequence[Any]) -> pd.DataFrame:
