@@ -37,13 +37,16 @@ from graph_schema.model import NodeLabel, PropType, RelType, node_schema, rel_sc
 __all__ = [
     "CACHE_TABLE",
     "CachedPart",
+    "EncodedCopy",
     "cached_parts",
     "create_cache_table",
     "drop_cached",
+    "encode_copy",
     "load_cached",
     "load_part",
     "patch_cached",
     "save_cached",
+    "store_copy",
 ]
 
 CACHE_TABLE = "snapshot_cache"
@@ -118,24 +121,48 @@ def _decode(blobs: Iterable[bytes], list_columns: Iterable[str]) -> pd.DataFrame
     return frame
 
 
-def save_cached(cur: sqlite3.Cursor, data: GraphData, revision: int) -> bool:
-    """Replace the copy with ``data``, the whole graph at ``revision``.
+@dataclass(frozen=True)
+class EncodedCopy:
+    """A whole-graph copy encoded by :func:`encode_copy`, ready for :func:`store_copy`."""
 
-    Returns False, leaving no copy, when a frame cannot be stored column-wise."""
-    rows: list[tuple[int, int, str, str, str | None, str | None, int, bytes]] = []
+    rows: list[tuple[int, int, str, str, str | None, str | None, bytes]]
+
+
+def encode_copy(data: GraphData) -> EncodedCopy | None:
+    """Every frame of ``data`` as IPC streams, without touching the database (so it can
+    run beside SQLite work in another thread: Arrow releases the GIL while it encodes);
+    None when a frame cannot be stored column-wise."""
+    rows: list[tuple[int, int, str, str, str | None, str | None, bytes]] = []
     for part, frame in enumerate(data):
         blobs = _encode(frame.data)
         if blobs is None:
-            drop_cached(cur)
-            return False
+            return None
         if isinstance(frame, NodeFrame):
             meta: tuple[str, str, str | None, str | None] = ("node", frame.label.value, None, None)
         else:
             meta = ("rel", frame.type.value, frame.src_label.value, frame.dst_label.value)
-        rows.extend((part, chunk, *meta, revision, blob) for chunk, blob in enumerate(blobs))
+        rows.extend((part, chunk, *meta, blob) for chunk, blob in enumerate(blobs))
+    return EncodedCopy(rows)
+
+
+def store_copy(cur: sqlite3.Cursor, copy: EncodedCopy | None, revision: int) -> bool:
+    """Replace the copy with ``copy``, the whole graph at ``revision``; with None (a graph
+    :func:`encode_copy` could not hold) leave no copy and return False."""
     drop_cached(cur)
-    cur.executemany(f"INSERT INTO {CACHE_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    if copy is None:
+        return False
+    cur.executemany(
+        f"INSERT INTO {CACHE_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(*row[:6], revision, row[6]) for row in copy.rows],
+    )
     return True
+
+
+def save_cached(cur: sqlite3.Cursor, data: GraphData, revision: int) -> bool:
+    """Replace the copy with ``data``, the whole graph at ``revision``.
+
+    Returns False, leaving no copy, when a frame cannot be stored column-wise."""
+    return store_copy(cur, encode_copy(data), revision)
 
 
 def load_cached(conn: sqlite3.Connection | sqlite3.Cursor, revision: int) -> GraphData | None:

@@ -24,8 +24,10 @@ import json
 import sqlite3
 import threading
 from collections.abc import Collection, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,13 +37,16 @@ import pyarrow.compute as pc
 from chain_brain.store.base import RunRecord, Scope, WriteResult
 from chain_brain.store.columnar import (
     CachedPart,
+    EncodedCopy,
     cached_parts,
     create_cache_table,
     drop_cached,
+    encode_copy,
     load_cached,
     load_part,
     patch_cached,
     save_cached,
+    store_copy,
 )
 from chain_brain.store.scope import (
     EdgeRow,
@@ -81,6 +86,7 @@ _SQL_TYPE = {
     PropType.INT: "INTEGER",
 }
 _REL_ENDS = ["src_label", "src", "dst_label", "dst", "key"]
+_MAX_LITERAL = 256  # characters: a longer constant is bound per row
 # property lookups of scoped snapshots (see chain_brain.store.scope.read_scoped)
 _SCOPE_NODE_INDEXES = (
     (NodeLabel.CHAIN_SEGMENT, "chain"),
@@ -123,24 +129,93 @@ def _json_lists(col: pd.Series) -> list[object]:
     ]
 
 
-def _to_sql_values(frame: pd.DataFrame, columns: list[str], list_cols: set[str]) -> list[tuple]:
-    """Rows of ``columns`` as tuples of plain Python values (NaN/NA -> None, lists -> JSON)."""
+def _to_sql_values(
+    frame: pd.DataFrame,
+    columns: list[str],
+    list_cols: set[str],
+    order: np.ndarray | None = None,
+) -> list[tuple]:
+    """Rows of ``columns`` (taken in ``order`` if given) as tuples of plain Python values
+    (NaN/NA -> None, lists -> JSON).
+
+    The rows are reordered column by column before any Python object exists: tuples made
+    in the order SQLite reads them sit together in memory, and ``executemany`` over them
+    runs twice as fast as over the same tuples permuted afterwards."""
     cells: list[list[object]] = []
     for c in columns:
         col = frame[c]
         if c in list_cols:
-            cells.append(_json_lists(col))
+            cells.append(_json_lists(col if order is None else col.iloc[order]))
             continue
         try:  # column-wise through Arrow: Python ints, floats, str; NaN / NA -> None
-            cells.append(pa.array(col, from_pandas=True).to_pylist())
+            arr = pa.array(col, from_pandas=True)
+            cells.append((arr if order is None else arr.take(order)).to_pylist())
             continue
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
             pass  # mixed Python objects: cell by cell
+        if order is not None:
+            col = col.iloc[order]
         if col.dtype.kind in "iub":  # numpy / nullable integers -> Python ints, NA -> None
             cells.append([None if pd.isna(v) else int(v) for v in col.tolist()])
             continue
         cells.append(col.to_numpy(dtype=object, na_value=None).tolist())
     return list(zip(*cells, strict=True))
+
+
+def _literal(cur: sqlite3.Cursor, value: object) -> str | None:
+    """``value`` as an SQL literal rendered by SQLite's own ``quote()``, or None when it
+    does not read back as the same value of the same storage class (then it is bound)."""
+    if value is not None and not isinstance(value, (str, int, float)):
+        return None
+    if isinstance(value, str) and len(value) > _MAX_LITERAL:
+        return None
+    (text,) = cur.execute("SELECT quote(?)", (value,)).fetchone()
+    back = cur.execute(f"SELECT {text}, typeof({text}), typeof(?)", (value,)).fetchone()
+    if back[1] != back[2] or (value is not None and back[0] != value):
+        return None
+    return str(text)
+
+
+def _fixed_columns(
+    cur: sqlite3.Cursor, frame: pd.DataFrame, columns: Sequence[str], skip: Collection[str]
+) -> dict[str, str]:
+    """The columns of ``frame`` that hold one value in every row (provenance of one load,
+    a unit, a column left empty), each as the SQL literal of that value.
+
+    Binding a parameter costs about as much per row as inserting it, so a statement
+    writes such a column as a literal and binds only the columns that vary (a synthetic
+    SUPPLIES frame binds 6 columns instead of 16).  Literals come from
+    :func:`_literal`: SQLite quotes them, never Python string formatting of values."""
+    out: dict[str, str] = {}
+    if len(frame) < 2:
+        return out
+    for c in columns:
+        if c in skip or c not in frame.columns:
+            continue
+        try:
+            arr = pa.array(frame[c], from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+            continue
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        if arr.null_count == len(arr):
+            value = None
+        elif arr.null_count or not pc.all(pc.equal(arr, arr[0])).as_py():
+            continue
+        else:
+            value = arr[0].as_py()
+        text = _literal(cur, value)
+        if text is not None:
+            out[c] = text
+    return out
+
+
+def _insert_sql(table: str, columns: Sequence[str], fixed: dict[str, str], conflict: str) -> str:
+    """``INSERT ... VALUES (?, literal, ...) ON CONFLICT ...`` of ``columns`` (the ones in
+    ``fixed`` as their literal, the others bound in order)."""
+    names = ", ".join(f'"{c}"' for c in columns)
+    values = ", ".join(fixed.get(c, "?") for c in columns)
+    return f'INSERT INTO "{table}" ({names}) VALUES ({values}) {conflict}'
 
 
 def _secondary_indexes(cur: sqlite3.Cursor, table: str) -> list[tuple[str, str]]:
@@ -211,24 +286,40 @@ def _text_columns(data: pd.DataFrame) -> pd.DataFrame:
     return data.assign(**text) if text else data
 
 
-def _pk_sorted(rf: RelFrame) -> RelFrame:
-    """``rf`` in primary-key order (how SQLite stores and returns it)."""
-    d = _text_columns(rf.data)
-    # the key is unique after validation; Arrow sorts strings bytewise, as SQLite's BINARY
-    # collation does
+def _pk_order(data: pd.DataFrame) -> np.ndarray | None:
+    """Row positions of ``data`` in primary-key order (how SQLite stores and returns a
+    relationship table), or None when the rows are in that order already.
+
+    The key is unique after validation; Arrow sorts strings bytewise, as SQLite's BINARY
+    collation does."""
     keys = ["src", "dst", "key"]
-    table = pa.table({k: pa.array(d[k], from_pandas=True) for k in keys})
-    order = pc.sort_indices(table, sort_keys=[(k, "ascending") for k in keys])
-    d = d.take(np.asarray(order)).reset_index(drop=True)
+    table = pa.table({k: pa.array(data[k], from_pandas=True) for k in keys})
+    order = np.asarray(
+        pc.sort_indices(table, sort_keys=[(k, "ascending") for k in keys]), dtype=np.int64
+    )
+    if not len(order) or bool((order == np.arange(len(order))).all()):
+        return None
+    return order
+
+
+def _pk_sorted(rf: RelFrame) -> RelFrame:
+    """``rf`` in primary-key order (see :func:`_pk_order`)."""
+    d = _text_columns(rf.data)
+    order = _pk_order(d)
+    if order is not None:
+        d = d.take(order).reset_index(drop=True)
     return RelFrame(rf.type, rf.src_label, rf.dst_label, d)
 
 
 def _stored_frame(
-    data: pd.DataFrame, columns: list[str], props: Sequence[Prop]
+    data: pd.DataFrame,
+    columns: list[str],
+    props: Sequence[Prop],
+    order: np.ndarray | None = None,
 ) -> pd.DataFrame | None:
     """What :func:`_frame` makes of ``columns`` after a round trip of ``data``'s validated
-    columns through SQLite, built column-wise; None when a column would not come back
-    as written (a type SQLite would convert)."""
+    columns through SQLite (rows taken in ``order`` if given), built column-wise; None
+    when a column would not come back as written (a type SQLite would convert)."""
     kinds = {p.name: p.type for p in (*props, *PROVENANCE)}
     n = len(data)
     out: dict[str, pa.Array] = {}
@@ -256,7 +347,8 @@ def _stored_frame(
         elif not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
             return None
         out[c] = arr
-    return pa.table(out).to_pandas()
+    table = pa.table(out)
+    return (table if order is None else table.take(order)).to_pandas()
 
 
 @contextmanager
@@ -526,13 +618,16 @@ class EmbeddedStore:
             vr = validate_rels(rf)
             if len(vr.rejects):
                 raise ValidationError(describe_rejects(vr.rejects, "Write"))
-            rels.append(vr.frame)
-        rels = [_pk_sorted(rf) for rf in rels]
+            frame = vr.frame
+            rels.append(
+                RelFrame(frame.type, frame.src_label, frame.dst_label, _text_columns(frame.data))
+            )
+        orders = [_pk_order(rf.data) for rf in rels]
         result = WriteResult()
         with self._lock:
             self._ensure_init()
             try:
-                with self._tx() as cur:
+                with self._tx() as cur, ThreadPoolExecutor(max_workers=1) as pool:
                     first = self._graph_is_empty(cur)
                     before = _revision(cur)
                     rebuild = self._drop_indexes_for_bulk(cur, nodes, rels)
@@ -542,21 +637,29 @@ class EmbeddedStore:
                         result.by_kind[nf.label.value] = result.by_kind.get(
                             nf.label.value, 0
                         ) + len(nf)
-                    for rf in rels:
+                    for rf, order in zip(rels, orders, strict=True):
                         self._check_endpoints(cur, rf, nodes, first)
-                        self._upsert_rels(cur, rf)
+                        self._upsert_rels(cur, rf, order)
                         result.rels += len(rf)
                         result.by_kind[rf.type.value] = result.by_kind.get(rf.type.value, 0) + len(
                             rf
                         )
+                    copy = None
+                    if first:  # the frames at hand are the whole graph: keep its copy,
+                        # encoded while SQLite builds the indexes (it releases the GIL)
+                        written = {nf.label for nf in nodes}
+                        empty = {
+                            label: self._read_nodes(label)
+                            for label in NODE_SCHEMAS
+                            if label not in written
+                        }
+                        copy = pool.submit(self._encoded_copy, nodes, rels, orders, empty)
                     for statement in rebuild:  # same transaction: all or nothing still
                         cur.execute(statement)
                     patch = None if first else self._patched_copy(cur, before, nodes, rels)
                     revision = _bump_revision(cur, keep_copy=patch is not None)
-                    if first:  # the frames at hand are the whole graph: keep its copy
-                        whole = self._as_read(cur, nodes, rels)
-                        if whole is not None:
-                            save_cached(cur, whole, revision)
+                    if copy is not None:
+                        store_copy(cur, copy.result(), revision)
                     elif patch is not None:
                         patch_cached(cur, patch, revision)
             except sqlite3.Error as exc:
@@ -564,6 +667,16 @@ class EmbeddedStore:
                     f"Write to {self.uri!r} failed and was rolled back: {exc}"
                 ) from exc
         return result
+
+    def _encoded_copy(
+        self,
+        nodes: list[NodeFrame],
+        rels: list[RelFrame],
+        orders: list[np.ndarray | None],
+        empty: dict[NodeLabel, pd.DataFrame],
+    ) -> EncodedCopy | None:
+        whole = self._as_read(nodes, rels, orders, empty)
+        return None if whole is None else encode_copy(whole)
 
     def _patched_copy(
         self, cur: sqlite3.Cursor, revision: int, nodes: list[NodeFrame], rels: list[RelFrame]
@@ -692,18 +805,25 @@ class EmbeddedStore:
         return not any(cur.execute(f'SELECT 1 FROM "{t}" LIMIT 1').fetchone() for t in tables)
 
     def _as_read(
-        self, cur: sqlite3.Cursor, nodes: list[NodeFrame], rels: list[RelFrame]
+        self,
+        nodes: list[NodeFrame],
+        rels: list[RelFrame],
+        orders: list[np.ndarray | None],
+        empty: dict[NodeLabel, pd.DataFrame],
     ) -> GraphData | None:
-        """What :meth:`snapshot` will read back after writing ``nodes`` and ``rels`` into an
+        """What :meth:`snapshot` will read back after writing ``nodes`` and ``rels`` (each
+        relationship frame with its primary-key order from :func:`_pk_order`) into an
         empty store, built from the frames (same columns, dtypes, values and row order);
-        None when a key repeats across frames or a value would change type in SQLite."""
+        ``empty`` holds the read of each label absent from ``nodes``.  None when a key
+        repeats across frames or a value would change type in SQLite.  Reads no table, so
+        it can run in another thread while SQLite builds indexes."""
         by_label: dict[NodeLabel, list[pd.DataFrame]] = {}
         for nf in nodes:
             by_label.setdefault(nf.label, []).append(nf.data)
         out = GraphData()
         for label in NODE_SCHEMAS:
             if label not in by_label:
-                out.nodes.append(NodeFrame(label, self._read_nodes(label)))  # empty table
+                out.nodes.append(NodeFrame(label, empty[label]))
                 continue
             parts = by_label[label]
             d = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
@@ -714,26 +834,29 @@ class EmbeddedStore:
             if raw is None:
                 return None
             out.nodes.append(NodeFrame(label, _typed_nodes(raw, label)))
-        by_type: dict[RelType, dict[tuple[str, str], list[pd.DataFrame]]] = {}
-        for rf in rels:
+        by_type: dict[RelType, dict[tuple[str, str], list[tuple[pd.DataFrame, Any]]]] = {}
+        for rf, order in zip(rels, orders, strict=True):
             pair = (rf.src_label.value, rf.dst_label.value)
-            by_type.setdefault(rf.type, {}).setdefault(pair, []).append(rf.data)
+            by_type.setdefault(rf.type, {}).setdefault(pair, []).append((rf.data, order))
         for rel_type in REL_SCHEMAS:
             rel_props = REL_SCHEMAS[rel_type]
-            pairs = []
+            pairs, positions, at = [], [], 0
             for (sl, dl), parts in sorted(by_type.get(rel_type, {}).items()):
-                d = parts[0]
+                d, order = parts[0]
                 if len(parts) > 1:
-                    d = pd.concat(parts, ignore_index=True)
+                    d = pd.concat([p[0] for p in parts], ignore_index=True)
                     if d.duplicated(["src", "dst", "key"]).any():
                         return None
                     d = d.sort_values(["src", "dst", "key"], kind="stable")
+                    order = None
                 pairs.append(d.assign(src_label=sl, dst_label=dl))
-            if not sum(len(d) for d in pairs):
+                positions.append(at + (np.arange(len(d)) if order is None else order))
+                at += len(d)
+            if not at:
                 continue
             whole = pairs[0] if len(pairs) == 1 else pd.concat(pairs, ignore_index=True)
             cols = [*_REL_ENDS, *rel_props.prop_names, *PROVENANCE_COLUMNS]
-            raw = _stored_frame(whole, cols, rel_props.props)
+            raw = _stored_frame(whole, cols, rel_props.props, np.concatenate(positions))
             if raw is None:
                 return None
             out.rels.extend(_split_rels(_typed_rels(raw, rel_type), rel_type))
@@ -773,16 +896,14 @@ class EmbeddedStore:
         known = ["id", *schema.prop_names, *PROVENANCE_COLUMNS]
         cols = [c for c in known if c in nf.data.columns]
         list_cols = {p.name for p in schema.props if p.type is PropType.LIST}
-        names = ", ".join(f'"{c}"' for c in cols)
-        marks = ", ".join("?" for _ in cols)
+        fixed = _fixed_columns(cur, nf.data, cols, skip={"id", *list_cols})
         updates = ", ".join(f'"{c}"=excluded."{c}"' for c in cols if c != "id")
-        sql = f'INSERT INTO "{_node_table(nf.label)}" ({names}) VALUES ({marks})'
-        sql += (
-            f" ON CONFLICT(id) DO UPDATE SET {updates}"
-            if updates
-            else " ON CONFLICT(id) DO NOTHING"
+        conflict = (
+            f"ON CONFLICT(id) DO UPDATE SET {updates}" if updates else "ON CONFLICT(id) DO NOTHING"
         )
-        cur.executemany(sql, _to_sql_values(nf.data, cols, list_cols))
+        sql = _insert_sql(_node_table(nf.label), cols, fixed, conflict)
+        bound = [c for c in cols if c not in fixed]
+        cur.executemany(sql, _to_sql_values(nf.data, bound, list_cols))
 
     def _check_endpoints(
         self, cur: sqlite3.Cursor, rf: RelFrame, nodes: list[NodeFrame], empty: bool
@@ -819,20 +940,24 @@ class EmbeddedStore:
                     "(in the same or an earlier write)."
                 )
 
-    def _upsert_rels(self, cur: sqlite3.Cursor, rf: RelFrame) -> None:
+    def _upsert_rels(self, cur: sqlite3.Cursor, rf: RelFrame, order: np.ndarray | None) -> None:
+        """Upsert ``rf``'s rows, sent in primary-key ``order`` (inserting in key order
+        appends to the table's B-tree instead of splitting pages all over it)."""
         if not len(rf):
             return
         schema = REL_SCHEMAS[rf.type]
-        d = rf.data.assign(src_label=rf.src_label.value, dst_label=rf.dst_label.value)
         known = [*_REL_ENDS, *schema.prop_names, *PROVENANCE_COLUMNS]
-        cols = [c for c in known if c in d.columns]
-        names = ", ".join(f'"{c}"' for c in cols)
-        marks = ", ".join("?" for _ in cols)
+        cols = [c for c in known if c in rf.data.columns or c in ("src_label", "dst_label")]
+        ends = {"src_label": rf.src_label.value, "dst_label": rf.dst_label.value}
+        fixed = {c: text for c, v in ends.items() if (text := _literal(cur, v)) is not None}
+        fixed.update(_fixed_columns(cur, rf.data, cols, skip=_REL_ENDS))
         updates = ", ".join(f'"{c}"=excluded."{c}"' for c in cols if c not in _REL_ENDS)
-        conflict = "ON CONFLICT(src_label, src, dst_label, dst, key)"
-        sql = f'INSERT INTO "{_rel_table(rf.type)}" ({names}) VALUES ({marks}) {conflict} '
-        sql += f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
-        cur.executemany(sql, _to_sql_values(d, cols, set()))
+        conflict = "ON CONFLICT(src_label, src, dst_label, dst, key) "
+        conflict += f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
+        sql = _insert_sql(_rel_table(rf.type), cols, fixed, conflict)
+        bound = [c for c in cols if c not in fixed]
+        d = rf.data.assign(**{c: v for c, v in ends.items() if c in bound})
+        cur.executemany(sql, _to_sql_values(d, bound, set(), order))
 
     def _delete_where(self, column: str, value: str) -> int:
         removed = 0

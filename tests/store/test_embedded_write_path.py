@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -59,3 +61,64 @@ def test_first_write_names_unknown_endpoints(tmp_path: Path) -> None:
         with pytest.raises(ValidationError, match=r"1 unknown Firm id\(s\) at src: 'Z'"):
             store.write(GraphData([_firms(["A"])], [_owns(["Z"], ["A"])]))
         assert store.counts()["Firm"] == 0
+
+
+_AWKWARD = 'x\'); DROP TABLE "n_Firm"; -- 甲 "q"'
+
+
+def _stored_rows(path: Path, table: str) -> list[tuple]:
+    with sqlite3.connect(path) as conn:
+        return conn.execute(
+            f"SELECT src, dst, share, source, snapshot, loaded_at, confidence, typeof(share) "
+            f'FROM "{table}" ORDER BY src, dst'
+        ).fetchall()
+
+
+def test_columns_equal_in_every_row_are_stored_exactly(tmp_path: Path) -> None:
+    """A column holding one value in every row is written into the statement once; the
+    stored cells must equal what binding each row would store, awkward values included."""
+    share = 0.1 + 0.2  # 0.30000000000000004: not what a 15-digit literal would give
+    long_snapshot = "s" * 1000  # longer than any literal the store writes: bound per row
+    frame = pd.DataFrame({"src": ["A", "A", "B"], "dst": ["B", "C", "C"], "share": [share] * 3})
+    owns = RelFrame(
+        "OWNS",
+        "Firm",
+        "Firm",
+        with_provenance(frame, source=_AWKWARD, snapshot=long_snapshot, confidence=0.7),
+    )
+    with EmbeddedStore(tmp_path / "g.db") as store:
+        store.write(GraphData([_firms(["A", "B", "C"])], [owns]))
+        rows = _stored_rows(store.path, "r_OWNS")
+        assert store.counts()["Firm"] == 3  # the awkward source text stayed a value
+    loaded_at = owns.data["loaded_at"].iloc[0]
+    assert rows == [
+        (s, d, share, _AWKWARD, long_snapshot, loaded_at, 0.7, "real")
+        for s, d in [("A", "B"), ("A", "C"), ("B", "C")]
+    ]
+
+
+def test_column_missing_in_every_row_is_stored_as_null(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"src": ["A", "B"], "dst": ["B", "A"], "share": [np.nan, np.nan]})
+    owns = RelFrame("OWNS", "Firm", "Firm", with_provenance(frame, source="t"))
+    with EmbeddedStore(tmp_path / "g.db") as store:
+        store.write(GraphData([_firms(["A", "B"])], [owns]))
+        rows = _stored_rows(store.path, "r_OWNS")
+    assert [(r[0], r[2], r[7]) for r in rows] == [("A", None, "null"), ("B", None, "null")]
+
+
+def test_update_with_equal_columns_overwrites_every_row(tmp_path: Path) -> None:
+    """An upsert whose frame has one value per column still updates each stored row."""
+    frame = pd.DataFrame({"src": ["A", "B"], "dst": ["B", "A"], "share": [0.25, 0.5]})
+    with EmbeddedStore(tmp_path / "g.db") as store:
+        store.write(
+            GraphData(
+                [_firms(["A", "B"])],
+                [RelFrame("OWNS", "Firm", "Firm", with_provenance(frame, source="first"))],
+            )
+        )
+        again = frame.assign(share=0.75)
+        store.write(
+            GraphData([], [RelFrame("OWNS", "Firm", "Firm", with_provenance(again, source="2nd"))])
+        )
+        rows = _stored_rows(store.path, "r_OWNS")
+    assert [(r[0], r[2], r[3]) for r in rows] == [("A", 0.75, "2nd"), ("B", 0.75, "2nd")]
