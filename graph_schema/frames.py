@@ -267,7 +267,10 @@ def _check_props(
             continue
         col = data[prop.name]
         present = col.notna().to_numpy().copy()
-        if prop.type in (PropType.STR, PropType.DATE):
+        trimmed = _trimmed(col) if prop.type in (PropType.STR, PropType.DATE) else None
+        if trimmed is not None:
+            present &= pc.fill_null(pc.not_equal(trimmed, ""), False).to_numpy(zero_copy_only=False)
+        elif prop.type in (PropType.STR, PropType.DATE):
             present &= (col.astype(str).str.strip() != "").to_numpy()
         if prop.required:
             flag(~present, prop.name, "missing_required")
@@ -291,7 +294,7 @@ def _check_props(
             ok = col.map(lambda v: v is None or isinstance(v, (list, tuple)) or v != v)
             flag(~ok.to_numpy(dtype=bool), prop.name, "not_a_list")
         else:
-            data[prop.name] = _stripped(col, present)
+            data[prop.name] = _stripped(col, present, trimmed)
             if prop.choices:
                 flag(
                     present & ~col.isin(prop.choices).to_numpy(), prop.name, "not_an_allowed_value"
@@ -299,26 +302,35 @@ def _check_props(
     return data, bad, rejects
 
 
-def _stripped(col: pd.Series, present: np.ndarray) -> pd.Series:
+def _trimmed(col: pd.Series) -> pa.Array | None:
+    """A column of strings with surrounding white space removed, as one Arrow array
+    (``utf8_trim_whitespace`` removes exactly the characters ``str.strip`` removes:
+    Unicode categories Zs and bidirectional classes WS, B, S); None for any other column."""
+    if not (
+        isinstance(col.dtype, pd.StringDtype)
+        or (col.dtype == object and pd.api.types.infer_dtype(col, skipna=True) == "string")
+    ):
+        return None
+    try:
+        text = pa.array(col, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
+        return None
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    return pc.utf8_trim_whitespace(text)
+
+
+def _stripped(col: pd.Series, present: np.ndarray, trimmed: pa.Array | None) -> pd.Series:
     """``str(v).strip()`` of every present cell, missing elsewhere, as a ``str`` column
     (pandas' Arrow-backed string dtype, as pandas 3 reads text).
 
-    A column of strings is trimmed by Arrow in one pass (``utf8_trim_whitespace`` removes
-    exactly the characters ``str.strip`` removes: Unicode categories Zs and bidirectional
-    classes WS, B, S) and stays in Arrow memory; any other column goes cell by cell."""
-    text = None
-    if isinstance(col.dtype, pd.StringDtype) or (
-        col.dtype == object and pd.api.types.infer_dtype(col, skipna=True) == "string"
-    ):
-        try:
-            text = pa.array(col, from_pandas=True)
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
-            text = None
-    if text is not None and (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
-        if isinstance(text, pa.ChunkedArray):
-            text = text.combine_chunks()
-        trimmed = pc.if_else(pa.array(present), pc.utf8_trim_whitespace(text), None)
-        return pd.Series(pd.array(trimmed, dtype="str"), index=col.index)
+    A column of strings comes trimmed by :func:`_trimmed` and stays in Arrow memory; any
+    other column goes cell by cell."""
+    if trimmed is not None:
+        kept = pc.if_else(pa.array(present), trimmed, None)
+        return pd.Series(pd.array(kept, dtype="str"), index=col.index)
     return pd.Series(
         [str(v).strip() if ok else None for v, ok in zip(col.tolist(), present, strict=True)],
         index=col.index,
