@@ -72,6 +72,8 @@ _DELETE_BATCH = 10_000
 _READ_CHUNK = 250_000
 _READ_ATTEMPTS = 3
 _READ_THREADS = 2
+_WRITE_THREADS = 2
+"""Sessions committing the transactions of a bulk load at once."""
 """Sessions reading the chunks of a whole-graph snapshot at once (the server runs each
 query on one thread; two keep both cores of a small server busy)."""
 BULK_COMMIT_ROWS = 100_000
@@ -381,44 +383,49 @@ class Neo4jStore:
     ) -> None:
         """Create every row in transactions of about ``commit_rows`` rows under the lease
         ``token``; on any failure undo the load, release the lease and re-raise."""
-        # (statement, batch, relationship job or None) in write order: nodes, then rels
-        steps: list[tuple[str, _Columns, _RelJob | None]] = []
+        # (statement, batch, relationship job or None): nodes first, then relationships
+        node_steps: list[_Step] = []
         for label, cols in node_jobs:
             statement = cypher.create_nodes(label, list(cols))
-            steps += [(statement, b, None) for b in _batches(cols, batch_size)]
+            node_steps += [(statement, b, None) for b in _batches(cols, batch_size)]
+        rel_steps: list[_Step] = []
         for job in rel_jobs:
             f = job.frame
             statement = cypher.create_rels(f.type, f.src_label, f.dst_label, job.props)
-            steps += [(statement, b, job) for b in _batches(job.cols, batch_size)]
-        commits: list[list[tuple[str, _Columns, _RelJob | None]]] = [[]]
-        size = 0
-        for step in steps:
-            if size >= commit_rows:
-                commits.append([])
-                size = 0
-            commits[-1].append(step)
-            size += _n(step[1])
-        total = sum(_n(step[1]) for step in steps)
+            rel_steps += [(statement, b, job) for b in _batches(job.cols, batch_size)]
+        phases = [_commits(node_steps, commit_rows), _commits(rel_steps, commit_rows)]
+        total = sum(_n(step[1]) for step in [*node_steps, *rel_steps])
+
+        def commit(part: list[_Step]) -> int:
+            def work(tx: neo4j.ManagedTransaction) -> None:
+                for statement, batch, job in part:
+                    if job is None:
+                        tx.run(_q(statement), cols=batch).consume()
+                    else:
+                        _run_rels(tx, _q(statement), batch, job, batch_size)
+                # the lease check locks the meta node until the commit: taken last, it
+                # lets the other session's transaction build its rows meanwhile
+                _guard(tx, token)
+                tx.run(_q(cypher.bump_revision()), id=cypher.SCHEMA_META_ID).consume()
+
+            self._write(work)
+            return sum(_n(step[1]) for step in part)
+
         try:
             with tqdm(
                 total=total, unit="row", desc="Neo4j bulk load", disable=total < 500_000
             ) as bar:
-                for part in commits:
-
-                    def work(
-                        tx: neo4j.ManagedTransaction,
-                        part: list[tuple[str, _Columns, _RelJob | None]] = part,
-                    ) -> None:
-                        _guard(tx, token)
-                        for statement, batch, job in part:
-                            if job is None:
-                                tx.run(_q(statement), cols=batch).consume()
-                            else:
-                                _run_rels(tx, _q(statement), batch, job, batch_size)
-                        tx.run(_q(cypher.bump_revision()), id=cypher.SCHEMA_META_ID).consume()
-
-                    self._write(work)
-                    bar.update(sum(_n(step[1]) for step in part))
+                for phase in phases:
+                    # every node commits before the first relationship looks its ends up
+                    with ThreadPoolExecutor(max_workers=_WRITE_THREADS) as pool:
+                        futures = [pool.submit(commit, part) for part in phase]
+                        try:
+                            for future in futures:
+                                bar.update(future.result())
+                        except BaseException:
+                            for future in futures:
+                                future.cancel()  # leaving the block waits for the rest
+                            raise
         except BaseException as exc:
             try:
                 self.abandon_bulk_load(token)
@@ -926,6 +933,24 @@ class _BoltScope:
         ).single()
         frames = _rel_frames(rel_type, rec["rows"] if rec else [])
         return frames[0] if frames else None
+
+
+_Step = tuple[str, _Columns, "_RelJob | None"]
+"""One batch of a bulk load: its statement, its columns and its relationship job (None
+for nodes)."""
+
+
+def _commits(steps: list[_Step], commit_rows: int) -> list[list[_Step]]:
+    """``steps`` in consecutive groups of about ``commit_rows`` rows, one per transaction."""
+    out: list[list[_Step]] = []
+    size = commit_rows
+    for step in steps:
+        if size >= commit_rows:
+            out.append([])
+            size = 0
+        out[-1].append(step)
+        size += _n(step[1])
+    return out
 
 
 @dataclass
