@@ -24,9 +24,10 @@ https://arrow.apache.org/docs/format/Columnar.html
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -37,8 +38,10 @@ from graph_schema.model import NodeLabel, PropType, RelType, node_schema, rel_sc
 __all__ = [
     "CACHE_TABLE",
     "CachedPart",
+    "CopyFrame",
     "EncodedCopy",
     "cached_parts",
+    "copy_frames",
     "create_cache_table",
     "drop_cached",
     "encode_copy",
@@ -70,13 +73,18 @@ def drop_cached(cur: sqlite3.Cursor) -> None:
     cur.execute(f"DELETE FROM {CACHE_TABLE}")
 
 
-def _encode(frame: pd.DataFrame) -> list[bytes] | None:
-    """``frame`` as IPC streams of at most ``_CHUNK_ROWS`` rows; None if Arrow cannot
-    hold a column exactly (mixed types), in which case nothing is cached."""
-    try:
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-        return None
+def _encode(frame: pd.DataFrame | pa.Table, order: np.ndarray | None = None) -> list[bytes] | None:
+    """``frame`` (rows taken in ``order`` if given) as IPC streams of at most
+    ``_CHUNK_ROWS`` rows; None if Arrow cannot hold a column exactly (mixed types), in
+    which case nothing is cached.  A DataFrame goes through ``Table.from_pandas`` (its
+    dtypes kept in the schema's pandas metadata); a table is stored as it is."""
+    if isinstance(frame, pa.Table):
+        table = frame
+    else:
+        try:
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+            return None
     columns = []
     for column in table.columns:
         if (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)) and len(
@@ -89,6 +97,8 @@ def _encode(frame: pd.DataFrame) -> list[bytes] | None:
     table = pa.Table.from_arrays(columns, names=table.column_names).replace_schema_metadata(
         table.schema.metadata
     )
+    if order is not None:  # after dictionary encoding: repeated text moves as indices
+        table = table.take(order)
     options = pa.ipc.IpcWriteOptions(compression=_CODEC)
     blobs = []
     for start in range(0, max(len(table), 1), _CHUNK_ROWS):
@@ -128,19 +138,43 @@ class EncodedCopy:
     rows: list[tuple[int, int, str, str, str | None, str | None, bytes]]
 
 
-def encode_copy(data: GraphData) -> EncodedCopy | None:
-    """Every frame of ``data`` as IPC streams, without touching the database (so it can
-    run beside SQLite work in another thread: Arrow releases the GIL while it encodes);
-    None when a frame cannot be stored column-wise."""
+@dataclass(frozen=True)
+class CopyFrame:
+    """One frame of a copy to encode: a node label (``kind`` ``node``) or a relationship
+    type with its end labels (``rel``), and its data: the DataFrame the copy must give
+    back, or an Arrow table whose ``to_pandas()`` is that DataFrame, with its rows taken
+    in ``order`` when one is given."""
+
+    kind: str
+    name: str
+    src_label: str | None
+    dst_label: str | None
+    data: pd.DataFrame | pa.Table
+    order: np.ndarray | None = None
+
+
+def copy_frames(data: GraphData) -> list[CopyFrame]:
+    """The frames of ``data`` in copy order."""
+    out = []
+    for frame in data:
+        if isinstance(frame, NodeFrame):
+            out.append(CopyFrame("node", frame.label.value, None, None, frame.data))
+        else:
+            ends = frame.src_label.value, frame.dst_label.value
+            out.append(CopyFrame("rel", frame.type.value, *ends, frame.data))
+    return out
+
+
+def encode_copy(frames: Sequence[CopyFrame]) -> EncodedCopy | None:
+    """Every frame as IPC streams, without touching the database (so it can run beside
+    SQLite work in another thread: Arrow releases the GIL while it encodes); None when
+    a frame cannot be stored column-wise."""
     rows: list[tuple[int, int, str, str, str | None, str | None, bytes]] = []
-    for part, frame in enumerate(data):
-        blobs = _encode(frame.data)
+    for part, frame in enumerate(frames):
+        blobs = _encode(frame.data, frame.order)
         if blobs is None:
             return None
-        if isinstance(frame, NodeFrame):
-            meta: tuple[str, str, str | None, str | None] = ("node", frame.label.value, None, None)
-        else:
-            meta = ("rel", frame.type.value, frame.src_label.value, frame.dst_label.value)
+        meta = (frame.kind, frame.name, frame.src_label, frame.dst_label)
         rows.extend((part, chunk, *meta, blob) for chunk, blob in enumerate(blobs))
     return EncodedCopy(rows)
 
@@ -162,7 +196,7 @@ def save_cached(cur: sqlite3.Cursor, data: GraphData, revision: int) -> bool:
     """Replace the copy with ``data``, the whole graph at ``revision``.
 
     Returns False, leaving no copy, when a frame cannot be stored column-wise."""
-    return store_copy(cur, encode_copy(data), revision)
+    return store_copy(cur, encode_copy(copy_frames(data)), revision)
 
 
 def load_cached(conn: sqlite3.Connection | sqlite3.Cursor, revision: int) -> GraphData | None:

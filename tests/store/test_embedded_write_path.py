@@ -122,3 +122,49 @@ def test_update_with_equal_columns_overwrites_every_row(tmp_path: Path) -> None:
         )
         rows = _stored_rows(store.path, "r_OWNS")
     assert [(r[0], r[2], r[3]) for r in rows] == [("A", 0.75, "2nd"), ("B", 0.75, "2nd")]
+
+
+def test_new_file_gets_large_pages_and_an_old_file_keeps_its_own(tmp_path: Path) -> None:
+    old = tmp_path / "old.db"
+    with sqlite3.connect(old) as conn:  # a file made by other code, with 4 KB pages
+        conn.execute("PRAGMA page_size=4096")
+        conn.execute("CREATE TABLE unrelated (x)")
+    for path, pages in ((tmp_path / "new.db", 16384), (old, 4096)):
+        with EmbeddedStore(path) as store:
+            store.write(GraphData([_firms(["A", "B"])], [_owns(["A"], ["B"])]))
+            assert store.counts()["OWNS"] == 1
+        with sqlite3.connect(path) as conn:
+            assert conn.execute("PRAGMA page_size").fetchone() == (pages,)
+
+
+def test_columns_equal_to_each_other_are_both_stored(tmp_path: Path) -> None:
+    """A SUPPLIES key that is its product in every row is bound once for both columns."""
+    firms = _firms(["A", "B"])
+    supplies = pd.DataFrame(
+        {
+            "src": ["A", "B", "A"],
+            "dst": ["B", "A", "A"],
+            "product": ["P1", "P2", "P3"],
+            "key": ["P1", "P2", "P3"],
+            "unit": ["t", "kg", "t"],
+            "volume": [1.0, 2.0, 3.0],
+        }
+    )
+    rel = RelFrame("SUPPLIES", "Firm", "Firm", with_provenance(supplies, source="t"))
+    products = NodeFrame(
+        "Product",
+        with_provenance(
+            pd.DataFrame({"id": ["P1", "P2", "P3"], "name_en": ["a", "b", "c"]}), source="t"
+        ),
+    )
+    with EmbeddedStore(tmp_path / "g.db") as store:
+        store.write(GraphData([firms, products], [rel]))
+        with sqlite3.connect(store.path) as conn:
+            rows = conn.execute(
+                'SELECT src, dst, key, product, unit, volume FROM "r_SUPPLIES" ORDER BY src, dst'
+            ).fetchall()
+    assert rows == [
+        ("A", "A", "P3", "P3", "t", 3.0),
+        ("A", "B", "P1", "P1", "t", 1.0),
+        ("B", "A", "P2", "P2", "kg", 2.0),
+    ]
