@@ -25,6 +25,8 @@ __all__ = [
     "missing_ids",
     "merge_rels",
     "create_rels",
+    "create_rels_by_node_id",
+    "node_ids",
     "count_rels_from",
     "read_bulk_lease",
     "read_schema_version",
@@ -132,6 +134,31 @@ def create_rels(rel_type: RelType, src: NodeLabel, dst: NodeLabel, columns: Sequ
     of ``rel_type`` leaves a ``src`` node yet (see :func:`count_rels_from`), so no (type,
     ends, key) can exist already."""
     return _rels("CREATE", rel_type, src, dst, columns)
+
+
+def create_rels_by_node_id(
+    rel_type: RelType, src: NodeLabel, dst: NodeLabel, columns: Sequence[str]
+) -> str:
+    """:func:`create_rels` with ``$cols.src`` and ``$cols.dst`` holding the server's ids
+    of the ends (see :func:`node_ids`): a seek by id instead of a locking seek of the id
+    constraint's index per end and row (a bulk load, where only its own transactions
+    write).  Returns ``n``, the rows whose two ends exist."""
+    return (
+        f"{_unwind('src')}"
+        f"MATCH (a:{NodeLabel(src).value}) WHERE id(a) = $cols.src[i] "
+        f"MATCH (b:{NodeLabel(dst).value}) WHERE id(b) = $cols.dst[i] "
+        f"CREATE (a)-[r:{RelType(rel_type).value} {{key: $cols.key[i]}}]->(b)"
+        f"{_set('r', columns)} RETURN count(*) AS n"
+    )
+
+
+def node_ids(label: NodeLabel) -> str:
+    """The server's ids of the ``label`` nodes with business ids ``$ids``: ``ids`` and
+    ``nids``, two lists in the same order (unknown ids are left out)."""
+    return (
+        f"UNWIND $ids AS id MATCH (n:{NodeLabel(label).value} {{id: id}}) "
+        "RETURN collect(id) AS ids, collect(id(n)) AS nids"
+    )
 
 
 def count_rels_from(rel_type: RelType, src: NodeLabel) -> str:

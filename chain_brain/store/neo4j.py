@@ -388,13 +388,27 @@ class Neo4jStore:
         for label, cols in node_jobs:
             statement = cypher.create_nodes(label, list(cols))
             node_steps += [(statement, b, None) for b in _batches(cols, batch_size)]
-        rel_steps: list[_Step] = []
-        for job in rel_jobs:
-            f = job.frame
-            statement = cypher.create_rels(f.type, f.src_label, f.dst_label, job.props)
-            rel_steps += [(statement, b, job) for b in _batches(job.cols, batch_size)]
-        phases = [_commits(node_steps, commit_rows), _commits(rel_steps, commit_rows)]
-        total = sum(_n(step[1]) for step in [*node_steps, *rel_steps])
+        total = sum(_n(c) for _, c in node_jobs) + sum(_n(j.cols) for j in rel_jobs)
+
+        def rel_phase() -> list[list[_Step]]:
+            # after the nodes: relationships find their ends by the server's node ids
+            found = self._node_ids(rel_jobs)
+            rel_steps: list[_Step] = []
+            for job in rel_jobs:
+                f = job.frame
+                cols = dict(job.cols)
+                for end, label in (("src", f.src_label), ("dst", f.dst_label)):
+                    ids = found[label]
+                    missing = [i for i in dict.fromkeys(cols[end]) if i not in ids]
+                    if missing:
+                        raise _unknown_ends(f, end, label, missing)
+                    cols[end] = [ids[i] for i in cols[end]]
+                build = cypher.create_rels_by_node_id
+                statement = build(f.type, f.src_label, f.dst_label, job.props)
+                rel_steps += [(statement, b, job) for b in _batches(cols, batch_size)]
+            return _commits(rel_steps, commit_rows)
+
+        phases = [lambda: _commits(node_steps, commit_rows), rel_phase]
 
         def commit(part: list[_Step]) -> int:
             def work(tx: neo4j.ManagedTransaction) -> None:
@@ -417,8 +431,9 @@ class Neo4jStore:
             ) as bar:
                 for phase in phases:
                     # every node commits before the first relationship looks its ends up
+                    parts = phase()
                     with ThreadPoolExecutor(max_workers=_WRITE_THREADS) as pool:
-                        futures = [pool.submit(commit, part) for part in phase]
+                        futures = [pool.submit(commit, part) for part in parts]
                         try:
                             for future in futures:
                                 bar.update(future.result())
@@ -436,6 +451,24 @@ class Neo4jStore:
                 ) from exc
             raise
         self._release_bulk(token)
+
+    def _node_ids(self, rel_jobs: list[_RelJob]) -> dict[NodeLabel, dict[str, int]]:
+        """The server's node ids of every end of ``rel_jobs``, by label and business id
+        (unknown ids are left out)."""
+        wanted: dict[NodeLabel, set[str]] = {}
+        for job in rel_jobs:
+            wanted.setdefault(job.frame.src_label, set()).update(job.cols["src"])
+            wanted.setdefault(job.frame.dst_label, set()).update(job.cols["dst"])
+        found: dict[NodeLabel, dict[str, int]] = {}
+        for label, ids in wanted.items():
+            statement = _q(cypher.node_ids(label))
+            unique = sorted(ids)
+            found[label] = {}
+            for start in range(0, len(unique), 50_000):
+                chunk = unique[start : start + 50_000]
+                work = functools.partial(_node_id_chunk, statement=statement, ids=chunk)
+                found[label].update(self._read(work))
+        return found
 
     def _release_bulk(self, token: str) -> None:
         def work(tx: neo4j.ManagedTransaction) -> int:
@@ -1002,14 +1035,29 @@ def _run_rels(
             rec = tx.run(_q(cypher.missing_ids(label)), ids=id_batch).single()
             missing += rec["missing"] if rec else []
         if missing:
-            shown = ", ".join(repr(m) for m in missing[:5])
-            more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
-            raise ValidationError(
-                f"{frame.type.value} relationships refer to {len(missing)} unknown "
-                f"{label.value} id(s) at {end}: {shown}{more}. Write the nodes first "
-                "(in the same or an earlier write)."
-            )
+            raise _unknown_ends(frame, end, label, missing)
     raise StoreError(f"{frame.type.value}: wrote {written} of {_n(batch)} relationships.")
+
+
+def _node_id_chunk(
+    tx: neo4j.ManagedTransaction, statement: LiteralString, ids: list[str]
+) -> dict[str, int]:
+    """Server node ids by business id, of ``ids`` (see :func:`cypher.node_ids`)."""
+    rec = tx.run(statement, ids=ids).single()
+    return {} if rec is None else dict(zip(rec["ids"], rec["nids"], strict=True))
+
+
+def _unknown_ends(
+    frame: RelFrame, end: str, label: NodeLabel, missing: list[str]
+) -> ValidationError:
+    """The error of relationships in ``frame`` whose ``end`` names unknown ``label`` ids."""
+    shown = ", ".join(repr(m) for m in missing[:5])
+    more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+    return ValidationError(
+        f"{frame.type.value} relationships refer to {len(missing)} unknown "
+        f"{label.value} id(s) at {end}: {shown}{more}. Write the nodes first "
+        "(in the same or an earlier write)."
+    )
 
 
 def _record_int(rec: neo4j.Record | None) -> int:
