@@ -168,3 +168,20 @@ def test_columns_equal_to_each_other_are_both_stored(tmp_path: Path) -> None:
         ("A", "B", "P1", "P1", "t", 1.0),
         ("B", "A", "P2", "P2", "kg", 2.0),
     ]
+
+
+def test_bulk_write_is_checkpointed_in_the_background(tmp_path: Path) -> None:
+    """A large write commits without SQLite's inline checkpoint: it is visible to other
+    connections at once, and a background checkpoint copies it into the file."""
+    path = tmp_path / "g.db"
+    store = EmbeddedStore(path)
+    try:
+        store.write(GraphData([_firms([f"F{i:05d}" for i in range(30_000)])], []))
+        with sqlite3.connect(path) as reader:  # a raw reader: it never checkpoints
+            assert reader.execute('SELECT count(*) FROM "n_Firm"').fetchone() == (30_000,)
+        assert store._checkpoint is not None
+        store._checkpoint.join()
+        assert path.stat().st_size > 2_000_000  # the rows are in the file, not only the log
+        assert store._conn.execute("PRAGMA wal_autocheckpoint").fetchone() == (1000,)
+    finally:
+        store.close()
