@@ -40,6 +40,7 @@ __all__ = [
     "ServerNotRunningError",
     "PASSWORD_ENV",
     "JVM_FLAGS",
+    "SETTINGS",
     "start",
     "stop",
     "status",
@@ -77,6 +78,14 @@ JVM_FLAGS: tuple[str, ...] = (
 )
 """JVM flags of the stock ``neo4j.conf`` (5.26), minus ``-XX:+AlwaysPreTouch`` which only
 slows a development start."""
+
+SETTINGS: dict[str, str] = {
+    # Neo4j keeps two days of transaction logs by default: a development server that loads
+    # and clears the national graph a few times (about 1 GB of log per load) would fill the
+    # disk.  Logs are pruned to this at each checkpoint.
+    "db.tx_log.rotation.retention_policy": "2 files",
+}
+"""Neo4j settings of every server :func:`start` runs (``conf`` overrides them)."""
 
 
 class Neo4jServerError(ChainBrainError):
@@ -309,7 +318,7 @@ def start(
     data.mkdir(parents=True, exist_ok=True)
     (data / READY_FILE).unlink(missing_ok=True)
     log = data / LOG_FILE
-    settings = {"server.memory.pagecache.size": pagecache, **(conf or {})}
+    settings = {**SETTINGS, "server.memory.pagecache.size": pagecache, **(conf or {})}
     cmd = [
         str(java),
         "-Xms512m",

@@ -89,6 +89,12 @@ def test_start_status_stop_with_authentication(
         with Neo4jStore(info.uri, user="neo4j", password=password) as store:
             assert store.schema_version() is None
             assert store.counts()["Firm"] == 0
+            with store._session() as session:  # the launcher's own settings are applied
+                got = session.run(
+                    "SHOW SETTINGS YIELD name, value WHERE name = $name RETURN value",
+                    name="db.tx_log.rotation.retention_policy",
+                ).single()
+            assert got is not None and got["value"] == "2 files"
     finally:
         stopped = neo4j_server.stop(data_dir)
     assert stopped.pid == info.pid
