@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/bench_neo4j_store.py [--uri bolt://127.0.0.1:7687] [--scale 0.1]
-        [--rewrite] [--commit-rows 100000]
+        [--rewrite] [--commit-rows 50000]
 
 The graph comes from :func:`ingest.synthetic.scale`: ``--scale 1`` is the national graph
 (150,000 firms, 1.2M SUPPLIES, 2.64M relationships in all), the default 0.1 a tenth of it.

@@ -69,16 +69,17 @@ __all__ = ["Neo4jStore"]
 T = TypeVar("T")
 _TABLE_PREFIX = "table__"
 _DELETE_BATCH = 10_000
-_READ_CHUNK = 250_000
+_READ_CHUNK = 50_000
 _READ_ATTEMPTS = 3
 _READ_THREADS = 2
 _WRITE_THREADS = 2
 """Sessions committing the transactions of a bulk load at once."""
 """Sessions reading the chunks of a whole-graph snapshot at once (the server runs each
 query on one thread; two keep both cores of a small server busy)."""
-BULK_COMMIT_ROWS = 100_000
-"""Rows per transaction of a bulk load (see :meth:`Neo4jStore.write`): about 0.5 GB of
-transaction state on the server, well inside the default 2 GB heap's 1.4 GB limit."""
+BULK_COMMIT_ROWS = 50_000
+"""Rows per transaction of a bulk load (see :meth:`Neo4jStore.write`): about 0.25 GB of
+transaction state on the server per transaction, two at a time (:data:`_WRITE_THREADS`),
+well inside the default 2 GB heap's 1.4 GB limit."""
 
 
 def _q(text: str) -> LiteralString:
