@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/bench_neo4j_store.py [--uri bolt://127.0.0.1:7687] [--scale 0.1]
-        [--rewrite] [--commit-rows 50000]
+        [--rewrite] [--commit-rows 50000] [--sessions 1,2]
 
 The graph comes from :func:`ingest.synthetic.scale`: ``--scale 1`` is the national graph
 (150,000 firms, 1.2M SUPPLIES, 2.64M relationships in all), the default 0.1 a tenth of it.
@@ -12,6 +12,9 @@ Neo4j rows: the first write into the empty database (a bulk load, in transaction
 ``--commit-rows`` rows), optionally (``--rewrite``) the same write again (an update of
 stored data: MERGE in one transaction, which needs a heap of about 5 KB per row), and the
 whole-graph ``snapshot()``; the read rate includes ``ChainGraph.from_data``.
+``--sessions 1,2`` measures the bulk load and the snapshot once per number of sessions
+(``Neo4jStore(sessions=...)``: transactions committed, chunks read, that many at once), the
+first as the baseline of the others.
 The Neo4j database named by ``--uri`` is CLEARED first: point it at a development server,
 never at production data.
 Targets for Neo4j: >= 30,000 relationships/s written, >= 200,000 relationships/s read.
@@ -30,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from chain_brain.graph import ChainGraph  # noqa: E402
 from chain_brain.store.embedded import EmbeddedStore  # noqa: E402
-from chain_brain.store.neo4j import BULK_COMMIT_ROWS, Neo4jStore  # noqa: E402
+from chain_brain.store.neo4j import BULK_COMMIT_ROWS, SESSIONS, Neo4jStore  # noqa: E402
 from graph_schema.frames import GraphData  # noqa: E402
 from ingest.synthetic import scale  # noqa: E402
 
@@ -52,6 +55,9 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=10_000)
     parser.add_argument("--commit-rows", type=int, default=BULK_COMMIT_ROWS)
     parser.add_argument("--rewrite", action="store_true", help="also time a second write")
+    parser.add_argument(
+        "--sessions", default=str(SESSIONS), help="comma list of session counts to measure"
+    )
     parser.add_argument("--quick", action="store_true", help="--scale 0.01")
     args = parser.parse_args()
     if args.quick:
@@ -79,19 +85,21 @@ def main() -> None:
         rows.append(("embedded (baseline)", t_w, t_r))
         emb.close()
 
-    neo = Neo4jStore(args.uri, user=args.user, password=args.password)
-    neo.clear()
-    neo.init()
     write = {"batch_size": args.batch_size, "commit_rows": args.commit_rows}
-    t_w, _ = _timed(neo.write, data, **write)
-    t_r, snap = _timed(read_graph, neo)
-    assert isinstance(snap, GraphData) and snap.n_rels == n_rels, "neo4j lost rows"
-    rows.append(("neo4j (bulk load)", t_w, t_r))
-    if args.rewrite:
-        t_w2, _ = _timed(neo.write, data, **write)
-        rows.append(("neo4j (re-write, one tx)", t_w2, t_r))
-    t_c, _ = _timed(neo.clear)
-    neo.close()
+    t_c = 0.0
+    for sessions in [int(x) for x in args.sessions.split(",")]:
+        neo = Neo4jStore(args.uri, user=args.user, password=args.password, sessions=sessions)
+        neo.clear()
+        neo.init()
+        t_w, _ = _timed(neo.write, data, **write)
+        t_r, snap = _timed(read_graph, neo)
+        assert isinstance(snap, GraphData) and snap.n_rels == n_rels, "neo4j lost rows"
+        rows.append((f"neo4j (bulk load, {sessions} session{'s' * (sessions > 1)})", t_w, t_r))
+        if args.rewrite:
+            t_w2, _ = _timed(neo.write, data, **write)
+            rows.append(("neo4j (re-write, one tx)", t_w2, t_r))
+        t_c, _ = _timed(neo.clear)
+        neo.close()
 
     base_w, base_r = rows[0][1], rows[0][2]
     print()

@@ -64,21 +64,19 @@ from graph_schema.model import (
     node_schema,
 )
 
-__all__ = ["Neo4jStore"]
+__all__ = ["Neo4jStore", "BULK_COMMIT_ROWS", "SESSIONS"]
 
 T = TypeVar("T")
 _TABLE_PREFIX = "table__"
 _DELETE_BATCH = 10_000
 _READ_CHUNK = 50_000
 _READ_ATTEMPTS = 3
-_READ_THREADS = 2
-_WRITE_THREADS = 2
-"""Sessions committing the transactions of a bulk load at once."""
-"""Sessions reading the chunks of a whole-graph snapshot at once (the server runs each
-query on one thread; two keep both cores of a small server busy)."""
+SESSIONS = 2
+"""Sessions a bulk load and a whole-graph snapshot use at once, by default (the server
+runs each query on one thread; two keep both cores of a small server busy)."""
 BULK_COMMIT_ROWS = 50_000
 """Rows per transaction of a bulk load (see :meth:`Neo4jStore.write`): about 0.25 GB of
-transaction state on the server per transaction, two at a time (:data:`_WRITE_THREADS`),
+transaction state on the server per transaction, two at a time (:data:`SESSIONS`),
 well inside the default 2 GB heap's 1.4 GB limit."""
 
 
@@ -146,6 +144,8 @@ class Neo4jStore:
     user, password : credentials; none when the server runs without authentication.
     database : database name; None for the server's default.
     driver : an existing :class:`neo4j.Driver` to use (the store then does not close it).
+    sessions : sessions a bulk load commits over, and a whole-graph snapshot reads over, at
+        once (1 runs them one after the other).
 
     Raises
     ------
@@ -163,9 +163,13 @@ class Neo4jStore:
         password: str | None = None,
         database: str | None = None,
         driver: neo4j.Driver | None = None,
+        sessions: int = SESSIONS,
     ) -> None:
+        if sessions < 1:
+            raise ValidationError(f"sessions must be >= 1, got {sessions}.")
         self.uri = uri
         self.database = database
+        self.sessions = sessions
         self._owns_driver = driver is None
         try:
             if driver is None:
@@ -433,7 +437,7 @@ class Neo4jStore:
                 for phase in phases:
                     # every node commits before the first relationship looks its ends up
                     parts = phase()
-                    with ThreadPoolExecutor(max_workers=_WRITE_THREADS) as pool:
+                    with ThreadPoolExecutor(max_workers=self.sessions) as pool:
                         futures = [pool.submit(commit, part) for part in parts]
                         try:
                             for future in futures:
@@ -578,8 +582,8 @@ class Neo4jStore:
         return self._read(functools.partial(_read_chunk, job=job))
 
     def _read_whole(self) -> GraphData:
-        """Every canonical node and relationship, read in chunks by :data:`_READ_THREADS`
-        sessions at once.  The chunks are separate transactions: the store revision is
+        """Every canonical node and relationship, read in chunks by ``sessions`` sessions
+        at once.  The chunks are separate transactions: the store revision is
         read before the first and after the last, and the read starts over when it moved
         (every write bumps it in the transaction that writes), so the result is the graph
         as one committed write left it."""
@@ -587,7 +591,7 @@ class Neo4jStore:
             before, jobs = self._read(_plan_reads)
             order = sorted(range(len(jobs)), key=lambda i: -jobs[i].rows)
             parts: list[list[Any]] = [[] for _ in jobs]
-            with ThreadPoolExecutor(max_workers=_READ_THREADS) as pool:
+            with ThreadPoolExecutor(max_workers=self.sessions) as pool:
                 done = pool.map(self._read_chunk, [jobs[i] for i in order])
                 for i, part in zip(order, done, strict=True):
                     parts[i] = part

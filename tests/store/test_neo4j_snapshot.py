@@ -12,7 +12,7 @@ import pytest
 import chain_brain.store.neo4j as neo4j_module
 from chain_brain.store import GraphStore
 from chain_brain.store.neo4j import Neo4jStore
-from graph_schema.errors import StoreError
+from graph_schema.errors import StoreError, ValidationError
 from graph_schema.frames import GraphData, NodeFrame, RelFrame, with_provenance
 
 pytestmark = [pytest.mark.neo4j, pytest.mark.xdist_group("neo4j")]
@@ -133,3 +133,26 @@ def test_snapshots_during_writes_each_show_one_committed_state(neo: Neo4jStore) 
     final = neo.snapshot()
     assert len(final.node_table("Firm")) == writes + 1
     assert sum(len(f) for f in final.rel_frames("SUPPLIES")) == writes
+
+
+def test_one_session_loads_and_reads_what_two_do(neo: Neo4jStore) -> None:
+    data = _graph()
+    one = Neo4jStore(neo.uri, driver=neo._driver, sessions=1)
+    one.write(data, batch_size=3, commit_rows=5)  # a bulk load of several transactions
+    by_one = one.snapshot()
+    by_two = neo.snapshot()
+    for a, b in zip(by_one, by_two, strict=True):
+        assert len(a) == len(b)
+        if not len(a):
+            continue
+        keys = ["id"] if "id" in a.data else ["src", "dst", "key"]
+        pd.testing.assert_frame_equal(
+            a.data.sort_values(keys).reset_index(drop=True),
+            b.data.sort_values(keys).reset_index(drop=True),
+        )
+    assert by_one.n_rels == 14 and by_one.n_nodes == 14
+
+
+def test_sessions_must_be_positive(neo: Neo4jStore) -> None:
+    with pytest.raises(ValidationError, match="sessions must be >= 1, got 0"):
+        Neo4jStore(neo.uri, driver=neo._driver, sessions=0)
