@@ -41,10 +41,16 @@ SCHEMA_VERSION = 2
 """Version of the canonical model this code reads and writes (the newest migration)."""
 
 
-def check_version(found: int | None, where: str) -> None:
-    """Raise :class:`SchemaVersionError` if a store at ``where`` holds another version."""
-    if found is not None and found != SCHEMA_VERSION:
-        action = "upgrade chain-brain" if found > SCHEMA_VERSION else "run `chain-brain init` to migrate it"
-        raise SchemaVersionError(
-            f"Store {where} has schema version {found}, this chain-brain speaks {SCHEMA_VERSION}; {action}."
-        )
+def check_version(found: int | None, where: str, *, migrating: bool = False) -> None:
+    """Raise :class:`SchemaVersionError` if a store at ``where`` holds another version.
+
+    With ``migrating`` (a store opened to be migrated by ``init()``), an older version is
+    accepted; a newer one never is: this code cannot know what it changed."""
+    if found is None or found == SCHEMA_VERSION or (migrating and found < SCHEMA_VERSION):
+        return
+    action = (
+        "upgrade chain-brain" if found > SCHEMA_VERSION else "run `chain-brain init` to migrate it"
+    )
+    raise SchemaVersionError(
+        f"Store {where} has schema version {found}, this chain-brain speaks {SCHEMA_VERSION}; {action}."
+    )

@@ -563,9 +563,11 @@ class EmbeddedStore:
     Parameters
     ----------
     path : the database file; created (with its folder) on first write or ``init()``.
+    migrate : accept a file of an older schema version, for :meth:`init` (or the first
+        write) to migrate; ``chain-brain init`` opens stores this way.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, migrate: bool = False) -> None:
         self.path = Path(path)
         self.uri = str(self.path)
         try:
@@ -585,8 +587,8 @@ class EmbeddedStore:
             raise StoreUnavailableError(f"Cannot open embedded store {self.uri!r}: {exc}") from exc
         self._lock = threading.RLock()
         self._checkpoint: threading.Thread | None = None
-        check_version(self.schema_version(), self.uri)
-        if self.schema_version() is not None:
+        check_version(self.schema_version(), self.uri, migrating=migrate)
+        if self.schema_version() == SCHEMA_VERSION:
             self._add_scope_indexes()
 
     def _add_scope_indexes(self) -> None:
@@ -616,7 +618,9 @@ class EmbeddedStore:
             return int(got[0]) if got else None
 
     def init(self) -> int:
-        """Create the tables and indexes of the canonical model (idempotent)."""
+        """Create the tables and indexes of the canonical model (idempotent); a store of an
+        older schema version (opened with ``migrate=True``) is brought to this one."""
+        check_version(self.schema_version(), self.uri, migrating=True)
         with self._lock, self._tx() as cur:
             cur.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
             for label, schema in NODE_SCHEMAS.items():
@@ -661,7 +665,7 @@ class EmbeddedStore:
         return SCHEMA_VERSION
 
     def _ensure_init(self) -> None:
-        if self.schema_version() is None:
+        if self.schema_version() != SCHEMA_VERSION:
             self.init()
 
     @contextmanager

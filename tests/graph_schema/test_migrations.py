@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from chain_brain.store import open_store
+from chain_brain.store.embedded import EmbeddedStore
 from graph_schema.errors import SchemaVersionError
 from graph_schema.migrations import SCHEMA_VERSION, check_version, migrations
 from graph_schema.model import NODE_SCHEMAS, REL_SCHEMAS
@@ -50,3 +51,32 @@ def test_embedded_store_refuses_another_schema_version(tmp_path: Path) -> None:
     con.close()
     with pytest.raises(SchemaVersionError, match=r"schema version 99.*speaks 2"):
         open_store(path)
+
+
+def _set_version(path: Path, version: int) -> None:
+    with sqlite3.connect(path) as con:
+        con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),))
+
+
+def test_embedded_store_of_an_older_version_is_migrated_by_init(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    with open_store(path) as store:
+        store.init()
+    _set_version(path, SCHEMA_VERSION - 1)
+    with pytest.raises(SchemaVersionError, match="chain-brain init"):
+        open_store(path)
+    with EmbeddedStore(path, migrate=True) as store:
+        assert store.init() == SCHEMA_VERSION
+    with open_store(path) as store:  # opens normally again
+        assert store.schema_version() == SCHEMA_VERSION
+
+
+def test_init_never_migrates_a_newer_store(tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    with open_store(path) as store:
+        store.init()
+    _set_version(path, SCHEMA_VERSION + 1)
+    with pytest.raises(SchemaVersionError, match="upgrade chain-brain"):
+        EmbeddedStore(path, migrate=True)
+    with pytest.raises(SchemaVersionError, match="upgrade chain-brain"):
+        check_version(SCHEMA_VERSION + 1, "store.db", migrating=True)
