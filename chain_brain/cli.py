@@ -71,7 +71,7 @@ def _counts_table(title: str, counts: dict[str, int]) -> Table:
 @app.command()
 def init(store: StoreOpt = None) -> None:
     """Create (or migrate) the store's schema."""
-    s = _open(store)
+    s = _settings(store).open_store(migrate=True)
     version = s.init()
     _console().print(f"store {s.uri} initialised at schema version {version}")
 

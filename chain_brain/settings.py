@@ -40,10 +40,14 @@ class Settings(BaseSettings):
                 )
         return self
 
-    def open_store(self):  # noqa: ANN201 - returns GraphStore; import kept lazy
+    def open_store(self, *, migrate: bool = False):  # noqa: ANN201 - returns GraphStore; import kept lazy
         from chain_brain.store import open_store
 
         password = self.neo4j_password.get_secret_value() if self.neo4j_password else None
         return open_store(
-            self.store, user=self.neo4j_user, password=password, database=self.neo4j_database
+            self.store,
+            user=self.neo4j_user,
+            password=password,
+            database=self.neo4j_database,
+            migrate=migrate,
         )

@@ -15,6 +15,23 @@ def test_init_and_status_on_a_new_store(tmp_path: Path, cli) -> None:
     assert code == 0 and "0 nodes, 0 relationships" in out
 
 
+def test_init_migrates_a_store_of_an_older_schema_version(tmp_path: Path, cli) -> None:
+    import sqlite3
+
+    from graph_schema.migrations import SCHEMA_VERSION
+
+    db = tmp_path / "old.db"
+    assert cli("init", "--store", str(db))[0] == 0
+    with sqlite3.connect(db) as con:
+        con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    code, out, err = cli("status", "--store", str(db))
+    assert code == 2 and "run `chain-brain init` to migrate it" in " ".join((out + err).split())
+    code, out, _ = cli("init", "--store", str(db))
+    assert code == 0 and f"schema version {SCHEMA_VERSION}" in out
+    code, out, _ = cli("status", "--store", str(db))
+    assert code == 0 and f"schema version {SCHEMA_VERSION} (code {SCHEMA_VERSION})" in out
+
+
 def test_unknown_store_scheme_is_one_clear_error(cli) -> None:
     code, out, err = cli("status", "--store", "mongodb://localhost/x")
     assert code == 2
@@ -42,8 +59,20 @@ def test_export_csv_and_graphml(sample_store, tmp_path: Path, cli) -> None:
     assert len(segments) == 5
     graphml = tmp_path / "apple.graphml"
     code, _, _ = cli(
-        "export", str(graphml), "--format", "graphml", "--store", sample_store.uri,
-        "--focus", "apple:apple-inc", "--tiers", "1", "--direction", "up", "--as-of", "2022-06-30",
+        "export",
+        str(graphml),
+        "--format",
+        "graphml",
+        "--store",
+        sample_store.uri,
+        "--focus",
+        "apple:apple-inc",
+        "--tiers",
+        "1",
+        "--direction",
+        "up",
+        "--as-of",
+        "2022-06-30",
     )
     assert code == 0
     import networkx as nx
@@ -54,13 +83,30 @@ def test_export_csv_and_graphml(sample_store, tmp_path: Path, cli) -> None:
 
 
 def test_bad_direction_is_refused(sample_db: Path, tmp_path: Path, cli) -> None:
-    code, _, err = cli("export", str(tmp_path / "x"), "--store", str(sample_db), "--focus", "apple:apple-inc", "--direction", "sideways")
+    code, _, err = cli(
+        "export",
+        str(tmp_path / "x"),
+        "--store",
+        str(sample_db),
+        "--focus",
+        "apple:apple-inc",
+        "--direction",
+        "sideways",
+    )
     assert code != 0
     assert "sideways" in err
 
 
 def test_analyse_prints_and_exports(sample_store, tmp_path: Path, cli) -> None:
-    code, out, _ = cli("analyse", "--store", sample_store.uri, "--chain", "chain:steel", "--out", str(tmp_path / "res"))
+    code, out, _ = cli(
+        "analyse",
+        "--store",
+        sample_store.uri,
+        "--chain",
+        "chain:steel",
+        "--out",
+        str(tmp_path / "res"),
+    )
     assert code == 0
     assert "Product chokepoints" in out and "Weak links" in out
     chokepoints = pd.read_csv(tmp_path / "res" / "chokepoints.csv")
@@ -90,7 +136,9 @@ def test_demo_is_the_readme_main_job(tmp_path: Path, cli) -> None:
         assert step in out
     assert "钢铁" not in out or "炼钢" in out  # the segment table is printed with its names
     assert "Crude steel" in out or "steel:crude-steel" in out
-    assert "lost 2.0 of 6.0 demanded" in out  # Apple: 6 weeks down, 2 weeks own + 2 weeks supplier stock
+    assert (
+        "lost 2.0 of 6.0 demanded" in out
+    )  # Apple: 6 weeks down, 2 weeks own + 2 weeks supplier stock
     from chain_brain.store import open_store
 
     store = open_store(db)
@@ -99,8 +147,18 @@ def test_demo_is_the_readme_main_job(tmp_path: Path, cli) -> None:
 
 def test_strengthen_funds_stock_at_the_chain_lead(sample_store, cli) -> None:
     code, out, err = cli(
-        "strengthen", "--budget", "5", "--store", sample_store.uri, "--focus", "apple:apple-inc",
-        "--tiers", "1", "--as-of", "2022-06-30", "--no-twins",
+        "strengthen",
+        "--budget",
+        "5",
+        "--store",
+        sample_store.uri,
+        "--focus",
+        "apple:apple-inc",
+        "--tiers",
+        "1",
+        "--as-of",
+        "2022-06-30",
+        "--no-twins",
     )
     assert code == 0, err
     # Apple holds 2 weeks of stock and is the weakest node; one more week lifts it to 3
@@ -109,8 +167,20 @@ def test_strengthen_funds_stock_at_the_chain_lead(sample_store, cli) -> None:
 
 
 def test_strengthen_against_the_worst_loss_and_a_bad_objective(sample_store, cli) -> None:
-    args = ["strengthen", "--budget", "5", "--store", sample_store.uri, "--focus", "apple:apple-inc",
-            "--tiers", "1", "--as-of", "2022-06-30", "--no-twins"]
+    args = [
+        "strengthen",
+        "--budget",
+        "5",
+        "--store",
+        sample_store.uri,
+        "--focus",
+        "apple:apple-inc",
+        "--tiers",
+        "1",
+        "--as-of",
+        "2022-06-30",
+        "--no-twins",
+    ]
     code, out, err = cli(*args, "--objective", "min_worst_loss")
     assert code == 0, err
     assert "worst single-node loss" in out

@@ -18,12 +18,15 @@ def open_store(
     user: str | None = None,
     password: str | None = None,
     database: str | None = None,
+    migrate: bool = False,
 ) -> GraphStore:
     """Open the store named by ``uri``.
 
     ``neo4j://`` and ``bolt://`` URIs open a :class:`~chain_brain.store.neo4j.Neo4jStore`;
     a file path (optionally ``sqlite:///path``) opens the embedded store.  Any other
-    ``scheme://`` raises :class:`StoreUnavailableError` naming it.
+    ``scheme://`` raises :class:`StoreUnavailableError` naming it.  With ``migrate``, a
+    store of an older schema version is opened for its ``init()`` to migrate (a newer one
+    is still refused).
     """
     text = str(uri).strip()
     if not text:
@@ -31,7 +34,7 @@ def open_store(
     if text.startswith(NEO4J_SCHEMES):
         from chain_brain.store.neo4j import Neo4jStore
 
-        return Neo4jStore(text, user=user, password=password, database=database)
+        return Neo4jStore(text, user=user, password=password, database=database, migrate=migrate)
     if text.startswith("sqlite:///"):
         text = text.removeprefix("sqlite:///")
     elif "://" in text:
@@ -42,4 +45,4 @@ def open_store(
         )
     from chain_brain.store.embedded import EmbeddedStore
 
-    return EmbeddedStore(text)
+    return EmbeddedStore(text, migrate=migrate)

@@ -146,6 +146,8 @@ class Neo4jStore:
     driver : an existing :class:`neo4j.Driver` to use (the store then does not close it).
     sessions : sessions a bulk load commits over, and a whole-graph snapshot reads over, at
         once (1 runs them one after the other).
+    migrate : accept a database of an older schema version, for :meth:`init` to migrate;
+        ``chain-brain init`` opens stores this way.
 
     Raises
     ------
@@ -164,6 +166,7 @@ class Neo4jStore:
         database: str | None = None,
         driver: neo4j.Driver | None = None,
         sessions: int = SESSIONS,
+        migrate: bool = False,
     ) -> None:
         if sessions < 1:
             raise ValidationError(f"sessions must be >= 1, got {sessions}.")
@@ -181,7 +184,7 @@ class Neo4jStore:
                 driver.close()
             raise StoreUnavailableError(f"Cannot reach Neo4j at {uri!r}: {exc}") from exc
         self._driver = driver
-        check_version(self.schema_version(), uri)
+        check_version(self.schema_version(), uri, migrating=migrate)
 
     # ------------------------------------------------------------------ plumbing
 
@@ -222,6 +225,7 @@ class Neo4jStore:
 
     def init(self) -> int:
         """Apply every migration (constraints and indexes, idempotent); record the version."""
+        check_version(self.schema_version(), self.uri, migrating=True)
         try:
             with self._session() as session:
                 for migration in migrations():

@@ -28,7 +28,11 @@ def neo(neo4j_store: GraphStore) -> Iterator[Neo4jStore]:
     neo4j_store.clear()
     yield neo4j_store
     neo4j_store.clear()
-    neo4j_store.init()  # a test may have changed the recorded version
+    # a test may have changed the recorded version (init refuses to touch a newer one)
+    _raw(
+        neo4j_store, "MATCH (m:ChainBrainMeta {id: 'schema'}) SET m.version = $v", v=SCHEMA_VERSION
+    )
+    neo4j_store.init()
 
 
 def _firms(**cols: list) -> NodeFrame:
@@ -152,6 +156,21 @@ def test_another_schema_version_is_refused(neo: Neo4jStore) -> None:
     _raw(neo, "MATCH (m:ChainBrainMeta {id: 'schema'}) SET m.version = $v", v=SCHEMA_VERSION + 1)
     with pytest.raises(SchemaVersionError, match=f"schema version {SCHEMA_VERSION + 1}"):
         Neo4jStore(neo.uri)
+
+
+def test_an_older_schema_version_is_migrated_by_init(neo: Neo4jStore) -> None:
+    _raw(neo, "MATCH (m:ChainBrainMeta {id: 'schema'}) SET m.version = $v", v=SCHEMA_VERSION - 1)
+    with pytest.raises(SchemaVersionError, match="chain-brain init"):
+        Neo4jStore(neo.uri)
+    migrating = Neo4jStore(neo.uri, migrate=True)
+    try:
+        assert migrating.init() == SCHEMA_VERSION
+    finally:
+        migrating.close()
+    Neo4jStore(neo.uri).close()  # opens normally again
+    _raw(neo, "MATCH (m:ChainBrainMeta {id: 'schema'}) SET m.version = $v", v=SCHEMA_VERSION + 1)
+    with pytest.raises(SchemaVersionError, match="upgrade chain-brain"):
+        Neo4jStore(neo.uri, migrate=True)
 
 
 def test_a_passed_in_driver_is_used_and_left_open(neo: Neo4jStore) -> None:
