@@ -275,7 +275,7 @@ def _free_port() -> int:
 
 
 @contextmanager
-def neo4j_uri(uri: str | None, heap: str) -> Iterator[str]:
+def neo4j_uri(uri: str | None, heap: str, pagecache: str) -> Iterator[str]:
     """The given URI, or a private server started for this run and stopped afterwards."""
     if uri:
         yield uri
@@ -283,7 +283,7 @@ def neo4j_uri(uri: str | None, heap: str) -> Iterator[str]:
     from chain_brain import neo4j_server
 
     with tempfile.TemporaryDirectory(prefix="bench-neo4j-") as tmp:
-        info = neo4j_server.start(tmp, _free_port(), wait=180.0, heap=heap, pagecache="1g")
+        info = neo4j_server.start(tmp, _free_port(), wait=180.0, heap=heap, pagecache=pagecache)
         try:
             yield info.uri
         finally:
@@ -364,6 +364,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--neo4j-uri", default=os.environ.get("CHAIN_BRAIN_BENCH_NEO4J_URI"))
     ap.add_argument("--neo4j-heap", default="2g", help="heap of the private Neo4j server")
     ap.add_argument(
+        "--neo4j-pagecache",
+        default="2g",
+        help="page cache of the private Neo4j server (the `neo4j start` default)",
+    )
+    ap.add_argument(
         "--neo4j-budget",
         type=float,
         default=900.0,
@@ -403,7 +408,7 @@ def main(argv: list[str] | None = None) -> int:
                 else:
                     from chain_brain.store.neo4j import Neo4jStore
 
-                    with neo4j_uri(args.neo4j_uri, args.neo4j_heap) as uri:
+                    with neo4j_uri(args.neo4j_uri, args.neo4j_heap, args.neo4j_pagecache) as uri:
                         neo = Neo4jStore(
                             uri,
                             user=os.environ.get("CHAIN_BRAIN_NEO4J_USER"),
