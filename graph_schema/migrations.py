@@ -37,7 +37,7 @@ def migrations() -> list[Migration]:
     return out
 
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Version of the canonical model this code reads and writes (the newest migration)."""
 
 

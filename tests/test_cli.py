@@ -6,19 +6,19 @@ from pathlib import Path
 
 import pandas as pd
 
+from graph_schema.migrations import SCHEMA_VERSION
+
 
 def test_init_and_status_on_a_new_store(tmp_path: Path, cli) -> None:
     db = tmp_path / "new.db"
     code, out, _ = cli("init", "--store", str(db))
-    assert code == 0 and "schema version 2" in out
+    assert code == 0 and f"schema version {SCHEMA_VERSION}" in out
     code, out, _ = cli("status", "--store", str(db))
     assert code == 0 and "0 nodes, 0 relationships" in out
 
 
 def test_init_migrates_a_store_of_an_older_schema_version(tmp_path: Path, cli) -> None:
     import sqlite3
-
-    from graph_schema.migrations import SCHEMA_VERSION
 
     db = tmp_path / "old.db"
     assert cli("init", "--store", str(db))[0] == 0

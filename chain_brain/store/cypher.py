@@ -77,11 +77,12 @@ def _unwind(first: str) -> str:
     return f"UNWIND range(0, size($cols.{_key(first)}) - 1) AS i "
 
 
-def _set(var: str, columns: Sequence[str]) -> str:
-    """`` SET var.c = $cols.c[i], ...`` (a null removes the property), or nothing."""
-    if not columns:
-        return ""
-    return " SET " + ", ".join(f"{var}.{_key(c)} = $cols.{_key(c)}[i]" for c in columns)
+def _set(var: str, columns: Sequence[str], fixed: Sequence[str] = ()) -> str:
+    """`` SET var.c = $cols.c[i], ..., var.f = $fixed.f, ...`` (a null removes the
+    property), or nothing; ``fixed`` columns hold one value for every row."""
+    sets = [f"{var}.{_key(c)} = $cols.{_key(c)}[i]" for c in columns]
+    sets += [f"{var}.{_key(c)} = $fixed.{_key(c)}" for c in fixed]
+    return " SET " + ", ".join(sets) if sets else ""
 
 
 def merge_nodes(label: NodeLabel, columns: Sequence[str]) -> str:
@@ -137,18 +138,24 @@ def create_rels(rel_type: RelType, src: NodeLabel, dst: NodeLabel, columns: Sequ
 
 
 def create_rels_by_node_id(
-    rel_type: RelType, src: NodeLabel, dst: NodeLabel, columns: Sequence[str]
+    rel_type: RelType,
+    src: NodeLabel,
+    dst: NodeLabel,
+    columns: Sequence[str],
+    fixed: Sequence[str] = (),
 ) -> str:
     """:func:`create_rels` with ``$cols.src`` and ``$cols.dst`` holding the server's ids
     of the ends (see :func:`node_ids`): a seek by id instead of a locking seek of the id
     constraint's index per end and row (a bulk load, where only its own transactions
-    write).  Returns ``n``, the rows whose two ends exist."""
+    write).  The ``fixed`` properties take one value for every row from the map
+    ``$fixed`` (a load's provenance: sent once, not once per row).  Returns ``n``, the
+    rows whose two ends exist."""
     return (
         f"{_unwind('src')}"
         f"MATCH (a:{NodeLabel(src).value}) WHERE id(a) = $cols.src[i] "
         f"MATCH (b:{NodeLabel(dst).value}) WHERE id(b) = $cols.dst[i] "
         f"CREATE (a)-[r:{RelType(rel_type).value} {{key: $cols.key[i]}}]->(b)"
-        f"{_set('r', columns)} RETURN count(*) AS n"
+        f"{_set('r', columns, fixed)} RETURN count(*) AS n"
     )
 
 

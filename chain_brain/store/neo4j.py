@@ -124,6 +124,21 @@ def _columns(
     return out
 
 
+def _fixed(cols: _Columns, names: Sequence[str]) -> dict[str, Any]:
+    """The columns among ``names`` holding the same value, of the same type, in every row
+    (a load's provenance, a unit): sent once as a parameter instead of once per row."""
+    out: dict[str, Any] = {}
+    for name in names:
+        values = cols[name]
+        if not values or isinstance(values[0], list):
+            continue
+        first = values[0]
+        kind = type(first)
+        if values.count(first) == len(values) and all(type(v) is kind for v in values):
+            out[name] = first
+    return out
+
+
 def _n(cols: _Columns) -> int:
     """Rows in ``cols``."""
     return len(next(iter(cols.values()))) if cols else 0
@@ -224,11 +239,16 @@ class Neo4jStore:
         return self._read(work)
 
     def init(self) -> int:
-        """Apply every migration (constraints and indexes, idempotent); record the version."""
-        check_version(self.schema_version(), self.uri, migrating=True)
+        """Apply the migrations newer than the recorded schema version (all of them in a new
+        database; each is idempotent, so an interrupted init can run again); record the
+        version."""
+        found = self.schema_version()
+        check_version(found, self.uri, migrating=True)
         try:
             with self._session() as session:
                 for migration in migrations():
+                    if found is not None and migration.version <= found:
+                        continue
                     for statement in migration.statements:
                         try:
                             session.run(_q(statement)).consume()
@@ -396,7 +416,7 @@ class Neo4jStore:
         node_steps: list[_Step] = []
         for label, cols in node_jobs:
             statement = cypher.create_nodes(label, list(cols))
-            node_steps += [(statement, b, None) for b in _batches(cols, batch_size)]
+            node_steps += [(statement, b, None, {}) for b in _batches(cols, batch_size)]
         total = sum(_n(c) for _, c in node_jobs) + sum(_n(j.cols) for j in rel_jobs)
 
         def rel_phase() -> list[list[_Step]]:
@@ -412,20 +432,24 @@ class Neo4jStore:
                     if missing:
                         raise _unknown_ends(f, end, label, missing)
                     cols[end] = [ids[i] for i in cols[end]]
+                fixed = _fixed(cols, job.props)
+                varying = [c for c in job.props if c not in fixed]
+                for c in fixed:
+                    del cols[c]
                 build = cypher.create_rels_by_node_id
-                statement = build(f.type, f.src_label, f.dst_label, job.props)
-                rel_steps += [(statement, b, job) for b in _batches(cols, batch_size)]
+                statement = build(f.type, f.src_label, f.dst_label, varying, list(fixed))
+                rel_steps += [(statement, b, job, fixed) for b in _batches(cols, batch_size)]
             return _commits(rel_steps, commit_rows)
 
         phases = [lambda: _commits(node_steps, commit_rows), rel_phase]
 
         def commit(part: list[_Step]) -> int:
             def work(tx: neo4j.ManagedTransaction) -> None:
-                for statement, batch, job in part:
+                for statement, batch, job, fixed in part:
                     if job is None:
                         tx.run(_q(statement), cols=batch).consume()
                     else:
-                        _run_rels(tx, _q(statement), batch, job, batch_size)
+                        _run_rels(tx, _q(statement), batch, job, batch_size, fixed)
                 # the lease check locks the meta node until the commit: taken last, it
                 # lets the other session's transaction build its rows meanwhile
                 _guard(tx, token)
@@ -977,9 +1001,9 @@ class _BoltScope:
         return frames[0] if frames else None
 
 
-_Step = tuple[str, _Columns, "_RelJob | None"]
-"""One batch of a bulk load: its statement, its columns and its relationship job (None
-for nodes)."""
+_Step = tuple[str, _Columns, "_RelJob | None", dict[str, Any]]
+"""One batch of a bulk load: its statement, its columns, its relationship job (None for
+nodes) and the properties it sets to one value for every row (see :func:`_fixed`)."""
 
 
 def _commits(steps: list[_Step], commit_rows: int) -> list[list[_Step]]:
@@ -1028,10 +1052,12 @@ def _run_rels(
     batch: _Columns,
     job: _RelJob,
     batch_size: int,
+    fixed: dict[str, Any] | None = None,
 ) -> None:
-    """Write one batch of relationships; if some rows found no end, raise
+    """Write one batch of relationships (``fixed``: the ``$fixed`` map of properties
+    with one value for every row); if some rows found no end, raise
     :class:`ValidationError` naming the unknown ids of the whole frame."""
-    written = _record_int(tx.run(statement, cols=batch).single())
+    written = _record_int(tx.run(statement, cols=batch, fixed=fixed or {}).single())
     if written == _n(batch):
         return
     frame = job.frame

@@ -20,15 +20,32 @@ def test_migrations_are_numbered_and_idempotent() -> None:
     assert ms[-1].version == SCHEMA_VERSION
     for m in ms:
         for stmt in m.statements:
-            assert "IF NOT EXISTS" in stmt, stmt
+            assert "IF NOT EXISTS" in stmt or ("DROP" in stmt and "IF EXISTS" in stmt), stmt
 
 
 def test_every_label_has_a_unique_id_constraint() -> None:
     text = " ".join(s for m in migrations() for s in m.statements)
     for label in NODE_SCHEMAS:
         assert f"FOR (n:{label.value}) REQUIRE n.id IS UNIQUE" in text
+
+
+def test_no_relationship_lookup_index_survives_the_migrations() -> None:
+    """0002 created key / source / snapshot indexes on every relationship type; 0003 drops
+    them (writes paid for them, nothing read through them); the product lookup of SUPPLIES
+    (chain scopes) stays."""
+    created: set[str] = set()
+    for m in migrations():
+        for stmt in m.statements:
+            words = stmt.split()
+            if words[:2] == ["CREATE", "INDEX"]:
+                created.add(words[2])
+            elif words[:2] == ["DROP", "INDEX"]:
+                created.discard(words[2])
     for rel in REL_SCHEMAS:
-        assert f"()-[r:{rel.value}]-() ON (r.key)" in text
+        for column in ("key", "source", "snapshot"):
+            assert f"{rel.value.lower()}_{column}" not in created
+    assert "supplies_product" in created
+    assert "firm_source" in created and "firm_snapshot" in created
 
 
 def test_check_version_messages() -> None:
@@ -49,7 +66,7 @@ def test_embedded_store_refuses_another_schema_version(tmp_path: Path) -> None:
     con.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     con.commit()
     con.close()
-    with pytest.raises(SchemaVersionError, match=r"schema version 99.*speaks 2"):
+    with pytest.raises(SchemaVersionError, match=rf"schema version 99.*speaks {SCHEMA_VERSION}"):
         open_store(path)
 
 

@@ -63,6 +63,28 @@ def test_bulk_load_spans_commits_and_reads_back_exactly(neo: Neo4jStore) -> None
     assert set(zip(sup["src"], sup["dst"], strict=True)) == expected
 
 
+def test_bulk_load_properties_equal_in_every_row_read_back_on_every_row(neo: Neo4jStore) -> None:
+    """A property with one value for every row (provenance, product, unit) is sent once;
+    each relationship still carries it, next to the ones that vary (volume)."""
+    data = _chain()
+    sup = data.rels[0]
+    sup.data["volume"] = [float(i) / 4 for i in range(N)]
+    sup.data["unit"] = None  # missing in every row: no property at all
+    neo.write(data, batch_size=40, commit_rows=100)
+    got = (
+        neo.snapshot()
+        .rel_frames("SUPPLIES")[0]
+        .data.sort_values("src", key=lambda c: c.str[1:].astype(int))
+    )
+    assert got["volume"].tolist() == [float(i) / 4 for i in range(N)]
+    assert set(got["product"]) == {"x"} and set(got["source"]) == {"t"}
+    assert set(got["snapshot"]) == {"s"} and set(got["loaded_at"]) == {T0}
+    assert set(got["confidence"]) == {1.0}
+    assert got["unit"].isna().all()
+    props = _raw(neo, "MATCH ()-[r:SUPPLIES]->() RETURN keys(r) AS k LIMIT 1")[0]["k"]
+    assert "unit" not in props and "product" in props
+
+
 def test_bulk_load_failing_half_way_leaves_the_store_as_it_was(neo: Neo4jStore) -> None:
     neo.write(
         GraphData(

@@ -173,6 +173,19 @@ def test_an_older_schema_version_is_migrated_by_init(neo: Neo4jStore) -> None:
         Neo4jStore(neo.uri, migrate=True)
 
 
+def test_init_of_a_version_2_database_drops_the_relationship_lookups(neo: Neo4jStore) -> None:
+    _raw(neo, "CREATE INDEX supplies_source IF NOT EXISTS FOR ()-[r:SUPPLIES]-() ON (r.source)")
+    _raw(neo, "MERGE (m:ChainBrainMeta {id: 'schema'}) SET m.version = 2")
+    migrating = Neo4jStore(neo.uri, migrate=True)
+    try:
+        assert migrating.init() == SCHEMA_VERSION
+    finally:
+        migrating.close()
+    names = {r["name"] for r in _raw(neo, "SHOW INDEXES YIELD name")}
+    assert "supplies_source" not in names
+    assert {"supplies_product", "firm_source", "firm_snapshot"} <= names
+
+
 def test_a_passed_in_driver_is_used_and_left_open(neo: Neo4jStore) -> None:
     driver = neo4j.GraphDatabase.driver(neo.uri)
     try:
