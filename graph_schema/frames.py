@@ -47,12 +47,40 @@ __all__ = [
     "validate_graph",
     "with_provenance",
     "empty_rejects",
+    "uniform_columns",
 ]
 
 REJECT_COLUMNS = ["source", "line", "entity", "id", "column", "value", "reason"]
 PROVENANCE_COLUMNS = [p.name for p in PROVENANCE]
 LINE = "_line"  # optional column: the line of the source file a row came from
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def uniform_columns(data: pd.DataFrame, columns: Iterable[str]) -> dict[str, object]:
+    """The columns among ``columns`` holding one value in every row of ``data`` (two rows
+    or more), each with that value as a plain Python value (None for a column missing in
+    every row): a load's provenance, a unit.  Stores write such a column once per
+    statement instead of once per row.  List columns and columns Arrow cannot hold as one
+    type are left out."""
+    out: dict[str, object] = {}
+    if len(data) < 2:
+        return out
+    for c in columns:
+        if c not in data.columns:
+            continue
+        try:
+            arr = pa.array(data[c], from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+            continue
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        if pa.types.is_nested(arr.type):
+            continue
+        if arr.null_count == len(arr):
+            out[c] = None
+        elif not arr.null_count and pc.all(pc.equal(arr, arr[0])).as_py():
+            out[c] = arr[0].as_py()
+    return out
 
 
 def node_columns(label: NodeLabel | str) -> list[str]:

@@ -62,6 +62,7 @@ from graph_schema.frames import (
     GraphData,
     NodeFrame,
     RelFrame,
+    uniform_columns,
     validate_nodes,
     validate_rels,
 )
@@ -181,31 +182,15 @@ def _literal(cur: sqlite3.Cursor, value: object) -> str | None:
 def _fixed_columns(
     cur: sqlite3.Cursor, frame: pd.DataFrame, columns: Sequence[str], skip: Collection[str]
 ) -> dict[str, str]:
-    """The columns of ``frame`` that hold one value in every row (provenance of one load,
-    a unit, a column left empty), each as the SQL literal of that value.
+    """The columns of ``frame`` that hold one value in every row (see
+    :func:`graph_schema.frames.uniform_columns`), each as the SQL literal of that value.
 
     Binding a parameter costs about as much per row as inserting it, so a statement
     writes such a column as a literal and binds only the columns that vary (a synthetic
     SUPPLIES frame binds 6 columns instead of 16).  Literals come from
     :func:`_literal`: SQLite quotes them, never Python string formatting of values."""
     out: dict[str, str] = {}
-    if len(frame) < 2:
-        return out
-    for c in columns:
-        if c in skip or c not in frame.columns:
-            continue
-        try:
-            arr = pa.array(frame[c], from_pandas=True)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-            continue
-        if isinstance(arr, pa.ChunkedArray):
-            arr = arr.combine_chunks()
-        if arr.null_count == len(arr):
-            value = None
-        elif arr.null_count or not pc.all(pc.equal(arr, arr[0])).as_py():
-            continue
-        else:
-            value = arr[0].as_py()
+    for c, value in uniform_columns(frame, [c for c in columns if c not in skip]).items():
         text = _literal(cur, value)
         if text is not None:
             out[c] = text

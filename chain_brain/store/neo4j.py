@@ -50,6 +50,7 @@ from graph_schema.frames import (
     GraphData,
     NodeFrame,
     RelFrame,
+    uniform_columns,
     validate_nodes,
     validate_rels,
 )
@@ -70,6 +71,7 @@ T = TypeVar("T")
 _TABLE_PREFIX = "table__"
 _DELETE_BATCH = 10_000
 _READ_CHUNK = 50_000
+_ID_CHUNK = 50_000  # business ids per look-up of server node ids
 _READ_ATTEMPTS = 3
 SESSIONS = 2
 """Sessions a bulk load and a whole-graph snapshot use at once, by default (the server
@@ -121,21 +123,6 @@ def _columns(
         if series.dtype.kind in "iub":  # numpy scalars may survive astype(object)
             plain = [_plain(v) for v in plain]
         out[c] = plain
-    return out
-
-
-def _fixed(cols: _Columns, names: Sequence[str]) -> dict[str, Any]:
-    """The columns among ``names`` holding the same value, of the same type, in every row
-    (a load's provenance, a unit): sent once as a parameter instead of once per row."""
-    out: dict[str, Any] = {}
-    for name in names:
-        values = cols[name]
-        if not values or isinstance(values[0], list):
-            continue
-        first = values[0]
-        kind = type(first)
-        if values.count(first) == len(values) and all(type(v) is kind for v in values):
-            out[name] = first
     return out
 
 
@@ -412,7 +399,7 @@ class Neo4jStore:
     ) -> None:
         """Create every row in transactions of about ``commit_rows`` rows under the lease
         ``token``; on any failure undo the load, release the lease and re-raise."""
-        # (statement, batch, relationship job or None): nodes first, then relationships
+        # one _Step per batch: nodes first, then relationships
         node_steps: list[_Step] = []
         for label, cols in node_jobs:
             statement = cypher.create_nodes(label, list(cols))
@@ -432,7 +419,7 @@ class Neo4jStore:
                     if missing:
                         raise _unknown_ends(f, end, label, missing)
                     cols[end] = [ids[i] for i in cols[end]]
-                fixed = _fixed(cols, job.props)
+                fixed = uniform_columns(f.data, job.props)
                 varying = [c for c in job.props if c not in fixed]
                 for c in fixed:
                     del cols[c]
@@ -497,8 +484,8 @@ class Neo4jStore:
             statement = _q(cypher.node_ids(label))
             unique = sorted(ids)
             found[label] = {}
-            for start in range(0, len(unique), 50_000):
-                chunk = unique[start : start + 50_000]
+            for start in range(0, len(unique), _ID_CHUNK):
+                chunk = unique[start : start + _ID_CHUNK]
                 work = functools.partial(_node_id_chunk, statement=statement, ids=chunk)
                 found[label].update(self._read(work))
         return found
@@ -1003,7 +990,8 @@ class _BoltScope:
 
 _Step = tuple[str, _Columns, "_RelJob | None", dict[str, Any]]
 """One batch of a bulk load: its statement, its columns, its relationship job (None for
-nodes) and the properties it sets to one value for every row (see :func:`_fixed`)."""
+nodes) and the properties it sets to one value for every row (see
+:func:`graph_schema.frames.uniform_columns`)."""
 
 
 def _commits(steps: list[_Step], commit_rows: int) -> list[list[_Step]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -10,6 +11,7 @@ from graph_schema.frames import (
     GraphData,
     NodeFrame,
     RelFrame,
+    uniform_columns,
     validate_graph,
     validate_nodes,
     validate_rels,
@@ -22,7 +24,10 @@ def prov(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_good_rows_pass_and_are_typed() -> None:
-    nf = NodeFrame("Plant", prov(pd.DataFrame({"id": ["p1"], "name": ["P"], "lat": ["38.5"], "start_year": ["1999"]})))
+    nf = NodeFrame(
+        "Plant",
+        prov(pd.DataFrame({"id": ["p1"], "name": ["P"], "lat": ["38.5"], "start_year": ["1999"]})),
+    )
     v = validate_nodes(nf)
     assert len(v.rejects) == 0
     assert v.frame.data.loc[0, "lat"] == pytest.approx(38.5)
@@ -78,7 +83,11 @@ def test_relationship_rules() -> None:
     )
     v = validate_rels(RelFrame("SUPPLIES", "Firm", "Firm", prov(df)))
     reasons = {(int(r.line), r.reason) for r in v.rejects.itertuples()}
-    assert reasons == {(2, "above_maximum"), (3, "missing_endpoint"), (4, "valid_to_before_valid_from")}
+    assert reasons == {
+        (2, "above_maximum"),
+        (3, "missing_endpoint"),
+        (4, "valid_to_before_valid_from"),
+    }
     assert list(v.frame.data["key"]) == ["p"]  # the key comes from the product
 
 
@@ -93,7 +102,9 @@ def test_relationship_endpoint_labels_are_checked() -> None:
 
 def test_graph_validation_rejects_relationships_to_unknown_nodes() -> None:
     firms = NodeFrame("Firm", prov(pd.DataFrame({"id": ["a", "b"], "name": ["A", "B"]})))
-    sup = RelFrame("SUPPLIES", "Firm", "Firm", prov(pd.DataFrame({"src": ["a", "a"], "dst": ["b", "ghost"]})))
+    sup = RelFrame(
+        "SUPPLIES", "Firm", "Firm", prov(pd.DataFrame({"src": ["a", "a"], "dst": ["b", "ghost"]}))
+    )
     gv = validate_graph(GraphData([firms], [sup]))
     assert gv.data.n_rels == 1
     [row] = gv.rejects.itertuples()
@@ -103,3 +114,20 @@ def test_graph_validation_rejects_relationships_to_unknown_nodes() -> None:
 def test_provenance_needs_a_source() -> None:
     with pytest.raises(ValidationError, match="source"):
         with_provenance(pd.DataFrame({"id": ["x"]}), source="")
+
+
+def test_uniform_columns_are_the_ones_with_one_value_in_every_row() -> None:
+    data = pd.DataFrame(
+        {
+            "source": ["s", "s", "s"],
+            "unit": [None, None, None],
+            "volume": [1.0, 2.0, 1.0],
+            "share": [0.5, np.nan, 0.5],  # missing once: not one value
+            "aliases": [["a"], ["a"], ["a"]],  # lists are left out
+            "confidence": [0.9, 0.9, 0.9],
+        }
+    )
+    got = uniform_columns(data, ["source", "unit", "volume", "share", "aliases", "confidence", "x"])
+    assert got == {"source": "s", "unit": None, "confidence": 0.9}
+    assert type(got["confidence"]) is float
+    assert uniform_columns(data.head(1), ["source"]) == {}  # one row: nothing to share
