@@ -145,34 +145,14 @@ def test_demo_is_the_readme_main_job(tmp_path: Path, cli) -> None:
     assert {r.kind for r in store.list_runs()} >= {"analysis", "scenario"}
 
 
-def test_strengthen_funds_stock_at_the_chain_lead(sample_store, cli) -> None:
-    code, out, err = cli(
+def _strengthen_apple(store_uri: str) -> list[str]:
+    """`strengthen` of Apple's first tier in mid-2022 with a budget of 5, without twins."""
+    return [
         "strengthen",
         "--budget",
         "5",
         "--store",
-        sample_store.uri,
-        "--focus",
-        "apple:apple-inc",
-        "--tiers",
-        "1",
-        "--as-of",
-        "2022-06-30",
-        "--no-twins",
-    )
-    assert code == 0, err
-    # Apple holds 2 weeks of stock and is the weakest node; one more week lifts it to 3
-    assert "weakest time to survive 2.0 -> 3.0 weeks" in out
-    assert len(sample_store.list_runs("strengthening")) == 1
-
-
-def test_strengthen_against_the_worst_loss_and_a_bad_objective(sample_store, cli) -> None:
-    args = [
-        "strengthen",
-        "--budget",
-        "5",
-        "--store",
-        sample_store.uri,
+        store_uri,
         "--focus",
         "apple:apple-inc",
         "--tiers",
@@ -181,6 +161,18 @@ def test_strengthen_against_the_worst_loss_and_a_bad_objective(sample_store, cli
         "2022-06-30",
         "--no-twins",
     ]
+
+
+def test_strengthen_funds_stock_at_the_chain_lead(sample_store, cli) -> None:
+    code, out, err = cli(*_strengthen_apple(sample_store.uri))
+    assert code == 0, err
+    # Apple holds 2 weeks of stock and is the weakest node; one more week lifts it to 3
+    assert "weakest time to survive 2.0 -> 3.0 weeks" in out
+    assert len(sample_store.list_runs("strengthening")) == 1
+
+
+def test_strengthen_against_the_worst_loss_and_a_bad_objective(sample_store, cli) -> None:
+    args = _strengthen_apple(sample_store.uri)
     code, out, err = cli(*args, "--objective", "min_worst_loss")
     assert code == 0, err
     assert "worst single-node loss" in out

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pandas as pd
 import pytest
 
-from chain_brain.store import GraphStore
 from chain_brain.store.neo4j import Neo4jStore
 from graph_schema.errors import NotFoundError, StoreError, ValidationError
 from graph_schema.frames import GraphData, NodeFrame, RelFrame, with_provenance
@@ -16,14 +13,6 @@ pytestmark = [pytest.mark.neo4j, pytest.mark.xdist_group("neo4j")]
 
 T0 = "2026-01-01T00:00:00Z"
 N = 300  # firms; with commit_rows=100 a load spans several transactions
-
-
-@pytest.fixture
-def neo(neo4j_store: GraphStore) -> Iterator[Neo4jStore]:
-    assert isinstance(neo4j_store, Neo4jStore)
-    neo4j_store.clear()
-    yield neo4j_store
-    neo4j_store.clear()
 
 
 def _prov(df: pd.DataFrame) -> pd.DataFrame:

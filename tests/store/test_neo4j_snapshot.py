@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import chain_brain.store.neo4j as neo4j_module
-from chain_brain.store import GraphStore
 from chain_brain.store.neo4j import Neo4jStore
 from graph_schema.errors import StoreError, ValidationError
 from graph_schema.frames import GraphData, NodeFrame, RelFrame, with_provenance
@@ -21,13 +19,10 @@ T0 = "2026-01-01T00:00:00Z"
 
 
 @pytest.fixture
-def neo(neo4j_store: GraphStore, monkeypatch: pytest.MonkeyPatch) -> Iterator[Neo4jStore]:
-    assert isinstance(neo4j_store, Neo4jStore)
+def neo(neo: Neo4jStore, monkeypatch: pytest.MonkeyPatch) -> Neo4jStore:
     # chunks of 3 rows: even a tiny graph is read by many queries on both sessions
     monkeypatch.setattr(neo4j_module, "_READ_CHUNK", 3)
-    neo4j_store.clear()
-    yield neo4j_store
-    neo4j_store.clear()
+    return neo
 
 
 def _prov(df: pd.DataFrame, snapshot: str = "s") -> pd.DataFrame:

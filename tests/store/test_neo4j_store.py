@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 
 import neo4j
 import numpy as np
 import pandas as pd
 import pytest
 
-from chain_brain.store import GraphStore, cypher, open_store
+from chain_brain.store import cypher, open_store
 from chain_brain.store.neo4j import Neo4jStore
 from graph_schema.errors import SchemaVersionError, StoreUnavailableError, ValidationError
 from graph_schema.frames import GraphData, NodeFrame, RelFrame, with_provenance
@@ -20,19 +19,6 @@ from graph_schema.model import NodeLabel, RelType
 pytestmark = [pytest.mark.neo4j, pytest.mark.xdist_group("neo4j")]
 
 T0 = "2026-01-01T00:00:00Z"
-
-
-@pytest.fixture
-def neo(neo4j_store: GraphStore) -> Iterator[Neo4jStore]:
-    assert isinstance(neo4j_store, Neo4jStore)
-    neo4j_store.clear()
-    yield neo4j_store
-    neo4j_store.clear()
-    # a test may have changed the recorded version (init refuses to touch a newer one)
-    _raw(
-        neo4j_store, "MATCH (m:ChainBrainMeta {id: 'schema'}) SET m.version = $v", v=SCHEMA_VERSION
-    )
-    neo4j_store.init()
 
 
 def _firms(**cols: list) -> NodeFrame:
